@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top:
+//   CLAPACK (system LAPACKE + CBLAS) -> LinearAlgebra -> RewardDynamics (Assumption-1 reward models and
+//   closed-form simulators) / MaxMargin / Autodiff -> TinyLM -> Tasks (built-in data) / InstanceIO (user
+//   files) -> Reports -> the `theorycheck` CLI.
+let package = Package(
+    name: "theorycheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "theorycheck", targets: ["theorycheck"]),
+        .library(name: "RewardDynamics", targets: ["RewardDynamics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLAPACK",
+            path: "Sources/CLAPACK",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
+        ),
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        .target(name: "RewardDynamics", dependencies: ["LinearAlgebra"]),
+        .target(name: "MaxMargin", dependencies: ["LinearAlgebra"]),
+        .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
+        .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
+        .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        .target(name: "Reports", dependencies: []),
+        // Shared by the test targets only: seeded property sweeps, tolerances, finite differences.
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra"]),
+        .executableTarget(
+            name: "theorycheck",
+            dependencies: [
+                "LinearAlgebra", "RewardDynamics", "MaxMargin", "Autodiff", "TinyLM", "InstanceIO", "Tasks",
+                "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
+        .testTarget(name: "RewardDynamicsTests", dependencies: ["TestSupport", "RewardDynamics", "LinearAlgebra", "Tasks"]),
+        .testTarget(name: "MaxMarginTests", dependencies: ["TestSupport", "MaxMargin", "LinearAlgebra"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
+        .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TinyLM", "Autodiff", "LinearAlgebra"]),
+        .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck"]),
+    ]
+)

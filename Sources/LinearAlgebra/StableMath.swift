@@ -1,0 +1,66 @@
+import Foundation
+
+// Goals, in priority order: (1) never overflow or produce NaN for finite input, (2) full relative
+// accuracy in the tails that reward models live in (ln sigma of large negative margins), (3) speed.
+
+/// Numerically stable scalar functions of the Bradley-Terry loss and the softmax.
+public enum StableMath {
+    /// softplus(x) = ln(1 + e^x), without overflow for large x and without cancellation for x << 0.
+    public static func softplus(_ x: Double) -> Double {
+        if x > 0 { return x + log1p(exp(-x)) }
+        return log1p(exp(x))
+    }
+
+    /// ln sigma(x) = -softplus(-x).
+    public static func logSigmoid(_ x: Double) -> Double {
+        -softplus(-x)
+    }
+
+    /// sigma(x) = 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow.
+    public static func sigmoid(_ x: Double) -> Double {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+
+    /// ln sum_i e^{x_i}, shifted by the maximum. -infinity for an empty input.
+    public static func logSumExp<C: Collection>(_ x: C) -> Double where C.Element == Double {
+        guard let top = x.max() else { return -.infinity }
+        if !top.isFinite { return top }
+        var total = 0.0
+        for value in x { total += exp(value - top) }
+        return top + log(total)
+    }
+
+    /// softmax(x)_i = e^{x_i - logSumExp(x)}; sums to 1 to rounding.
+    public static func softmax(_ x: [Double]) -> [Double] {
+        let shift = logSumExp(x)
+        return x.map { exp($0 - shift) }
+    }
+
+    /// Row-wise log-sum-exp of a matrix of logits.
+    public static func rowLogSumExp(_ logits: Matrix) -> [Double] {
+        var result = [Double](repeating: 0, count: logits.rows)
+        logits.elements.withUnsafeBufferPointer { p in
+            for i in 0..<logits.rows {
+                let row = UnsafeBufferPointer(rebasing: p[(i * logits.columns)..<((i + 1) * logits.columns)])
+                result[i] = logSumExp(row)
+            }
+        }
+        return result
+    }
+
+    /// Row-wise softmax of a matrix of logits.
+    public static func rowSoftmax(_ logits: Matrix) -> Matrix {
+        let shifts = rowLogSumExp(logits)
+        var result = logits
+        let width = logits.columns
+        result.elements.withUnsafeMutableBufferPointer { p in
+            for i in 0..<logits.rows {
+                let shift = shifts[i]
+                for j in 0..<width { p[i * width + j] = exp(p[i * width + j] - shift) }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,1 @@
+// Placeholder so the target builds; the layer is filled in by its issue.
