@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "(being built)")
+
+    func run() throws {
+        throw CLIError("not implemented yet")
+    }
+}
