@@ -1,0 +1,73 @@
+import LinearAlgebra
+
+/// The paper's first-order IM-RM step ("Eq. 5", THEORY.md section 2), split into its two mechanisms.
+///
+/// Delta r(seq) = (eta beta^2 / n) sum_{k in seq} sum_l a_l rho_kl <h_k, h_l> + O(eta^2), over the
+/// sequence's contexts k and training contexts l, with a_l the Bradley-Terry coefficient of l's sequence
+/// and rho_kl = <e_{y_k} - p_k, e_{v_l} - p_l> = 1[y_k = v_l] - p_l(y_k) - p_k(v_l) + <p_k, p_l>.
+/// The indicator is the token-identity part; the rest is softmax competition.
+///
+/// Mathematical properties:
+/// - rho in [-2, 2]; rho >= (1 - p_k(v))(1 - p_l(v)) >= 0 when y_k = v_l = v;
+/// - tokenIdentity + competition = predicted for every sequence (to rounding);
+/// - the error against the exact step is O(eta^2), so the relative error falls about 10x when eta does.
+public struct ImplicitFirstOrderPrediction: Sendable {
+    /// Predicted Delta r per sequence.
+    public let predicted: [Double]
+    /// The part from 1[y_k = v_l].
+    public let tokenIdentity: [Double]
+    /// The part from -p_l(y_k) - p_k(v_l) + <p_k, p_l>.
+    public let competition: [Double]
+
+    public init(layout: SequenceLayout, logits: Matrix, contextKernel: Matrix, sequenceCoefficients: [Double],
+                learningRate: Double, beta: Double)
+    {
+        let probabilities = StableMath.rowSoftmax(logits)                       // contexts x V
+        let trainRows = layout.trainContextRows
+        let trainProbabilities = probabilities.selectingRows(trainRows)       // n_ctx x V
+        let overlap = BLAS.product(probabilities, trainProbabilities, transposeB: true)  // contexts x n_ctx
+        let vocabulary = logits.columns
+        let trainCount = trainRows.count
+        let scale = learningRate * beta * beta / Double(layout.trainPairs.count)
+        let trainTokens = trainRows.map { layout.contextTokens[$0] }
+        let trainCoefficients = trainRows.map { sequenceCoefficients[layout.contextSequence[$0]] }
+
+        var identityPerContext = [Double](repeating: 0, count: layout.contextCount)
+        var competitionPerContext = [Double](repeating: 0, count: layout.contextCount)
+        probabilities.elements.withUnsafeBufferPointer { p in
+            trainProbabilities.elements.withUnsafeBufferPointer { pTrain in
+                contextKernel.elements.withUnsafeBufferPointer { kernel in
+                    overlap.elements.withUnsafeBufferPointer { q in
+                        for k in 0..<layout.contextCount {
+                            let token = layout.contextTokens[k]
+                            var identity = 0.0
+                            var competition = 0.0
+                            for j in 0..<trainCount {
+                                let weight = trainCoefficients[j] * kernel[k * trainCount + j]
+                                if trainTokens[j] == token { identity += weight }
+                                let rhoCompetition = -pTrain[j * vocabulary + token] - p[k * vocabulary + trainTokens[j]]
+                                    + q[k * trainCount + j]
+                                competition += weight * rhoCompetition
+                            }
+                            identityPerContext[k] = scale * identity
+                            competitionPerContext[k] = scale * competition
+                        }
+                    }
+                }
+            }
+        }
+        func perSequence(_ values: [Double]) -> [Double] {
+            (0..<layout.sequenceCount).map { s in layout.contextRows(of: s).reduce(0) { $0 + values[$1] } }
+        }
+        tokenIdentity = perSequence(identityPerContext)
+        competition = perSequence(competitionPerContext)
+        predicted = zip(tokenIdentity, competition).map(+)
+    }
+
+    /// rho_kl = <e_a - p, e_b - q> for target tokens a, b and next-token laws p, q.
+    public static func rho(token a: Int, probabilities p: [Double], token b: Int, probabilities q: [Double]) -> Double {
+        precondition(p.count == q.count, "rho: laws over \(p.count) and \(q.count) tokens")
+        let identity: Double = a == b ? 1 : 0
+        return identity - q[a] - p[b] + BLAS.dot(p, q)
+    }
+}

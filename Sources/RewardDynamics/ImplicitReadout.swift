@@ -1,0 +1,70 @@
+import Foundation
+import LinearAlgebra
+
+/// Whether an implicit reward subtracts a frozen reference model's log-probabilities.
+public enum ImplicitReference: Sendable {
+    /// r = beta ln pi/pi_ref, with pi_ref the instance's reference unembedding.
+    case frozenInitial
+    /// r = beta ln pi (ablation).
+    case none
+}
+
+/// What an IM-RM reads off a matrix of next-token logits (one row per context).
+///
+/// For context c with target token y_c: ln p_c(y_c) = logits[c, y_c] - logsumexp(logits[c, :]).
+/// The reward of a sequence is beta * sum over its contexts of [ln p_c(y_c) - ln p^ref_c(y_c)].
+public struct ImplicitReadout: Sendable {
+    public let logSumExp: [Double]
+    /// ln p_c(y_c) for every context.
+    public let targetLogProbabilities: [Double]
+
+    public init(logits: Matrix, tokens: [Int]) {
+        precondition(logits.rows == tokens.count, "\(logits.rows) logit rows for \(tokens.count) target tokens")
+        logSumExp = StableMath.rowLogSumExp(logits)
+        var targets = [Double](repeating: 0, count: tokens.count)
+        for c in tokens.indices { targets[c] = logits[c, tokens[c]] - logSumExp[c] }
+        targetLogProbabilities = targets
+    }
+
+    /// ln pi(y|x) of every sequence: the sum of its contexts' target log-probabilities.
+    public func sequenceLogProbabilities(layout: SequenceLayout) -> [Double] {
+        (0..<layout.sequenceCount).map { s in
+            layout.contextRows(of: s).reduce(0) { $0 + targetLogProbabilities[$1] }
+        }
+    }
+
+    /// beta * sum_k [ln p(y_k) - ln p_ref(y_k)] for every sequence (`reference` nil: no reference term).
+    public func rewards(layout: SequenceLayout, referenceLogProbabilities reference: [Double]?, beta: Double)
+        -> [Double]
+    {
+        (0..<layout.sequenceCount).map { s in
+            var total = 0.0
+            for c in layout.contextRows(of: s) {
+                total += targetLogProbabilities[c] - (reference?[c] ?? 0)
+            }
+            return beta * total
+        }
+    }
+
+    /// Rows a_l (e_{y_l} - p_l) for the listed contexts, with a_l = c(sequence of l): the coefficients of
+    /// the reward gradient. grad_W sum_seq c(seq) r(seq) = beta * G^T H for these rows G and contexts H.
+    public func gradientRows(logits: Matrix, rows: [Int], tokens: [Int], contextSequence: [Int],
+                             sequenceCoefficients: [Double]) -> Matrix
+    {
+        let vocabulary = logits.columns
+        var g = Matrix(rows: rows.count, columns: vocabulary)
+        g.elements.withUnsafeMutableBufferPointer { out in
+            logits.elements.withUnsafeBufferPointer { source in
+                for (j, c) in rows.enumerated() {
+                    let a = sequenceCoefficients[contextSequence[c]]
+                    let shift = logSumExp[c]
+                    let input = source.baseAddress! + c * vocabulary
+                    let output = out.baseAddress! + j * vocabulary
+                    for v in 0..<vocabulary { output[v] = -a * exp(input[v] - shift) }
+                    output[tokens[c]] += a
+                }
+            }
+        }
+        return g
+    }
+}

@@ -1,0 +1,70 @@
+import LinearAlgebra
+
+/// IM-RM trained in parameter space: the unembedding W itself, by full-batch gradient descent on the
+/// Bradley-Terry loss, with hidden representations fixed (Assumption 1, THEORY.md sections 1-2).
+///
+/// logits_c = W h_c, r(seq) = beta sum_k [ln p_{c_k}(y_k) - ln p^ref_{c_k}(y_k)], and
+/// grad_W r(seq) = beta sum_k (e_{y_k} - p_{c_k}) h_{c_k}^T, so one step is
+/// W <- W + (eta beta / n) G^T H, G's rows a_l (e_{y_l} - p_l) over training contexts l.
+///
+/// Mathematical properties:
+/// - with `.frozenInitial` and W = W_ref, every reward is exactly 0 (the same computation twice);
+/// - the rows of tokens that no training context predicts move only through softmax competition
+///   (-a_l p_l(v)); see `SingleTokenImplicitDynamics` for the case where that term cancels exactly.
+public struct ImplicitRewardModel: Sendable {
+    public let reference: ImplicitReference
+    public let beta: Double
+    public private(set) var unembedding: Matrix
+    private let layout: SequenceLayout
+    private let referenceLogProbabilities: [Double]?
+    private let trainContexts: Matrix
+
+    public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
+        self.reference = reference
+        beta = instance.beta
+        unembedding = instance.unembedding
+        self.layout = layout
+        trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
+        switch reference {
+        case .frozenInitial:
+            let referenceLogits = BLAS.product(layout.contexts, instance.referenceUnembedding, transposeB: true)
+            referenceLogProbabilities = ImplicitReadout(logits: referenceLogits, tokens: layout.contextTokens)
+                .targetLogProbabilities
+        case .none:
+            referenceLogProbabilities = nil
+        }
+    }
+
+    /// W h_c for every context, (contexts) x V.
+    public func logits() -> Matrix {
+        BLAS.product(layout.contexts, unembedding, transposeB: true)
+    }
+
+    public func readout() -> ImplicitReadout {
+        ImplicitReadout(logits: logits(), tokens: layout.contextTokens)
+    }
+
+    public func rewards() -> [Double] {
+        readout().rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
+    }
+
+    /// ln pi(y|x) of every sequence.
+    public func sequenceLogProbabilities() -> [Double] {
+        readout().sequenceLogProbabilities(layout: layout)
+    }
+
+    @discardableResult
+    public mutating func step(learningRate: Double) -> BradleyTerryGradient {
+        let logits = logits()
+        let readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
+        let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
+        let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
+        let g = readout.gradientRows(
+            logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients)
+        // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
+        BLAS.gemm(g, transposeA: true, trainContexts, alpha: learningRate * beta / Double(layout.trainPairs.count),
+                  beta: 1, into: &unembedding)
+        return gradient
+    }
+}
