@@ -73,10 +73,10 @@ final class ImplicitInvariantTests: XCTestCase {
             for _ in 0..<3 { dynamics.step(learningRate: 2) }
             let errors = [1.0, 0.1, 0.01].map { firstOrderError(dynamics, learningRate: $0) }
             // O(eta^2) error over an O(eta) step: the ratio tends to exactly 10 as eta -> 0; the O(eta^3)
-            // term moves it by well under 20% at these rates.
+            // term moves it by under 10% at these rates (measured 9.9 to 10.4).
             for (larger, smaller) in zip(errors, errors.dropFirst()) {
                 let ratio = larger / smaller
-                XCTAssert(ratio > 8 && ratio < 12.5, "error ratio \(ratio) for errors \(errors)")
+                XCTAssert(ratio > 9 && ratio < 11, "error ratio \(ratio) for errors \(errors)")
             }
         }
     }

@@ -1,0 +1,151 @@
+import LinearAlgebra
+
+/// Trains every Assumption-1 reward model on an instance twice, once by updating its read-out (u or W)
+/// and once by its closed form in function space, and records what the theory is judged by:
+/// accuracy and normalized margin per evaluation set at checkpoints, the agreement between the two
+/// computations at every step, and the first-order (Eq. 5) prediction's error at every checkpoint.
+public struct DynamicsExperiment: Sendable {
+    public var steps: Int
+    /// Learning rate of the EX-RM heads.
+    public var explicitLearningRate: Double
+    /// Learning rate of the IM-RM unembeddings.
+    public var implicitLearningRate: Double
+    public var kinds: [RewardModelKind]
+
+    public init(steps: Int, explicitLearningRate: Double, implicitLearningRate: Double,
+                kinds: [RewardModelKind] = RewardModelKind.allCases)
+    {
+        precondition(steps >= 0, "steps must be non-negative, got \(steps)")
+        self.steps = steps
+        self.explicitLearningRate = explicitLearningRate
+        self.implicitLearningRate = implicitLearningRate
+        self.kinds = kinds
+    }
+
+    /// Steps 0, 1, 10, 100, ... below `steps`, and `steps` itself.
+    public static func checkpoints(upTo steps: Int) -> [Int] {
+        var result = [0]
+        var power = 1
+        while power < steps {
+            result.append(power)
+            power *= 10
+        }
+        if steps > 0 { result.append(steps) }
+        return result
+    }
+
+    /// Runs the experiment; `progress(step, steps)` is called after every step.
+    public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) -> DynamicsResult {
+        let layout = SequenceLayout(instance)
+        let checkpointSteps = Set(Self.checkpoints(upTo: steps))
+        var trainers = kinds.map { TrainedPair(kind: $0, instance: instance, layout: layout) }
+        var checkpoints: [DynamicsCheckpoint] = []
+        var agreement = [RewardModelKind: Double]()
+        var firstOrder: [FirstOrderRecord] = []
+        for kind in kinds { agreement[kind] = 0 }
+
+        for step in 0...steps {
+            // Here every model has taken `step` steps.
+            if checkpointSteps.contains(step) {
+                checkpoints.append(checkpoint(step: step, trainers: trainers, layout: layout))
+            }
+            for index in trainers.indices {
+                let kind = trainers[index].kind
+                let learningRate = kind.isExplicit ? explicitLearningRate : implicitLearningRate
+                let trained = trainers[index].parameterSpaceRewards()
+                let closedForm = trainers[index].functionSpaceRewards()
+                agreement[kind] = max(agreement[kind]!, maxRelativeDifference(closedForm, trained))
+                guard step < steps else { continue }
+                if checkpointSteps.contains(step) {
+                    firstOrder.append(trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
+                }
+                trainers[index].step(learningRate: learningRate)
+            }
+            if step > 0 { progress(step, steps) }
+        }
+        return DynamicsResult(
+            evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
+            agreement: agreement, firstOrder: firstOrder)
+    }
+}
+
+extension DynamicsExperiment {
+    fileprivate func checkpoint(step: Int, trainers: [TrainedPair], layout: SequenceLayout) -> DynamicsCheckpoint {
+        var metrics = [RewardModelKind: [String: PairMetrics]]()
+        var losses = [RewardModelKind: Double]()
+        for trainer in trainers {
+            let rewards = trainer.parameterSpaceRewards()
+            var perSet = [String: PairMetrics]()
+            for set in layout.evaluationSets { perSet[set.name] = PairMetrics(rewards: rewards, pairs: set.pairs) }
+            metrics[trainer.kind] = perSet
+            losses[trainer.kind] = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs).loss
+        }
+        return DynamicsCheckpoint(step: step, metrics: metrics, trainingLoss: losses)
+    }
+}
+
+/// |a - b| / max(1, |b|), maximized over entries.
+func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+}
+
+/// One reward model, trained in parameter space and in function space side by side.
+private struct TrainedPair {
+    let kind: RewardModelKind
+    private var explicitModel: ExplicitRewardModel?
+    private var explicitDynamics: ExplicitRewardDynamics?
+    private var implicitModel: ImplicitRewardModel?
+    private var implicitDynamics: ImplicitRewardDynamics?
+
+    init(kind: RewardModelKind, instance: Instance, layout: SequenceLayout) {
+        self.kind = kind
+        switch kind {
+        case .explicit, .explicitMeanPooled:
+            let readout: ExplicitReadout = kind == .explicit ? .lastPosition : .meanPooled
+            explicitModel = ExplicitRewardModel(layout: layout, readout: readout, head: instance.head)
+            explicitDynamics = ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: instance.head)
+        case .implicit, .implicitWithoutReference:
+            let reference: ImplicitReference = kind == .implicit ? .frozenInitial : .none
+            implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: reference)
+            implicitDynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
+        }
+    }
+
+    func parameterSpaceRewards() -> [Double] {
+        explicitModel?.rewards() ?? implicitModel!.rewards()
+    }
+
+    func functionSpaceRewards() -> [Double] {
+        explicitDynamics?.rewards ?? implicitDynamics!.rewards()
+    }
+
+    mutating func step(learningRate: Double) {
+        explicitModel?.step(learningRate: learningRate)
+        explicitDynamics?.step(learningRate: learningRate)
+        implicitModel?.step(learningRate: learningRate)
+        implicitDynamics?.step(learningRate: learningRate)
+    }
+
+    /// The closed-form prediction of the next step against the step itself.
+    func firstOrderRecord(step: Int, learningRate: Double) -> FirstOrderRecord {
+        let before = functionSpaceRewards()
+        let predicted: [Double]
+        var tokenIdentityShare: Double?
+        var stepped = self
+        stepped.step(learningRate: learningRate)
+        if let dynamics = explicitDynamics {
+            predicted = dynamics.predictedStep(learningRate: learningRate)
+        } else {
+            let prediction = implicitDynamics!.firstOrderPrediction(learningRate: learningRate)
+            predicted = prediction.predicted
+            let identity = prediction.tokenIdentity.reduce(0) { $0 + abs($1) }
+            let competition = prediction.competition.reduce(0) { $0 + abs($1) }
+            tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
+        }
+        let exact = zip(stepped.functionSpaceRewards(), before).map(-)
+        let scale = exact.reduce(0) { max($0, abs($1)) }
+        let error = zip(predicted, exact).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        return FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
+                                tokenIdentityShare: tokenIdentityShare)
+    }
+}

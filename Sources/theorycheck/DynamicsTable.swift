@@ -1,0 +1,44 @@
+import Foundation
+import RewardDynamics
+
+/// The terminal table of `theorycheck dynamics`.
+struct DynamicsTable {
+    let result: DynamicsResult
+
+    func render() -> String {
+        var lines: [String] = []
+        let sets = result.evaluationSets
+        let header = pad("step", 6) + pad("reward model", 22) + sets.map { pad($0, 18) }.joined()
+        lines.append(header)
+        lines.append(pad("", 28) + sets.map { _ in pad("acc   margin", 18) }.joined())
+        for checkpoint in result.checkpoints {
+            for kind in result.kinds {
+                guard let perSet = checkpoint.metrics[kind] else { continue }
+                let cells = sets.map { name -> String in
+                    guard let metrics = perSet[name] else { return pad("-", 18) }
+                    return pad(format(metrics.accuracy, 3) + " " + format(metrics.normalizedMargin, 3), 18)
+                }
+                lines.append(pad("\(checkpoint.step)", 6) + pad(kind.label, 22) + cells.joined())
+            }
+        }
+        lines.append("")
+        lines.append("Agreement, closed form vs. trained read-out (max over steps and sequences of |a - b| / max(1, |b|)):")
+        for kind in result.kinds {
+            lines.append("  " + pad(kind.label, 22) + String(format: "%.2e", result.agreement[kind] ?? .nan))
+        }
+        lines.append("First-order prediction of one step vs. the step (max relative error over checkpoints):")
+        let worst = result.worstFirstOrderError
+        for kind in result.kinds {
+            lines.append("  " + pad(kind.label, 22) + String(format: "%.2e", worst[kind] ?? .nan))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func format(_ value: Double, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", value)
+    }
+}
