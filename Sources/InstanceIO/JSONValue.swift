@@ -81,7 +81,8 @@ enum JSONValue: Sendable, Equatable {
     /// The members of an object, in text order, after checking no key appears twice.
     func object(field: String, of expected: String = "an object") throws -> [(key: String, value: JSONValue)] {
         guard case let .object(members) = self else {
-            throw InstanceValidationError(field: field, problem: "expected \(expected), got \(kindDescription)")
+            let name = field.isEmpty ? "(document)" : field
+            throw InstanceValidationError(field: name, problem: "expected \(expected), got \(kindDescription)")
         }
         var seen = Set<String>()
         for member in members where !seen.insert(member.key).inserted {
