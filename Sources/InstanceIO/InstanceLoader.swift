@@ -66,8 +66,7 @@ public enum InstanceLoader {
         do {
             switch format {
             case .json: return try InstanceJSON.decode(bytes: bytes)
-            case .safetensors: return try InstanceSafetensors.decode(SafetensorsFile(bytes: bytes))
-            case nil: return try InstanceSafetensors.decode(SafetensorsFile(bytes: bytes))
+            case .safetensors, nil: return try InstanceSafetensors.decode(SafetensorsFile(bytes: bytes))
             }
         } catch {
             let prefix = format == nil ? "not JSON (no '{' at the start) and " : ""

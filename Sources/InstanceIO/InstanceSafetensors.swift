@@ -59,8 +59,8 @@ public enum InstanceSafetensors {
             return values
         }
 
-        var hidden: [String: (SafetensorsTensor)] = [:]
-        var tokens: [String: (SafetensorsTensor)] = [:]
+        var hidden: [String: SafetensorsTensor] = [:]
+        var tokens: [String: SafetensorsTensor] = [:]
         for name in file.tensorNames where !["unembedding", "reference_unembedding", "head"].contains(name) {
             if name.hasPrefix("hidden.") {
                 hidden[String(name.dropFirst("hidden.".count))] = file.tensors[name]

@@ -77,12 +77,10 @@ public struct SafetensorsFile: Sendable, Equatable {
         }
         let dataLength = bytes.count - headerEnd
 
-        let entries: [(key: String, value: JSONValue)]
         var metadata: [String: String] = [:]
         var layouts: [TensorLayout] = []
         do {
-            entries = try header.object(field: "header", of: "a JSON object")
-            for entry in entries {
+            for entry in try header.object(field: "header", of: "a JSON object") {
                 if entry.key == "__metadata__" {
                     for member in try entry.value.object(field: "__metadata__", of: "an object of string values") {
                         metadata[member.key] = try member.value.string(field: "__metadata__.\(member.key)")
