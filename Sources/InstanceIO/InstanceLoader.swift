@@ -1,0 +1,92 @@
+import Foundation
+import RewardDynamics
+
+/// A file that could not be loaded as an instance: one line naming the file and the reason.
+public struct InstanceLoadError: Error, CustomStringConvertible {
+    public let path: String
+    /// The reason, without the path; never contains a newline.
+    public let reason: String
+    /// The parser's error (`JSONSyntaxError`, `InstanceValidationError`, `SafetensorsError`), if any.
+    public let underlying: (any Error)?
+
+    public init(path: String, reason: String, underlying: (any Error)? = nil) {
+        self.path = path
+        self.reason = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+        self.underlying = underlying
+    }
+
+    public var description: String { "cannot load instance \(path): \(reason)" }
+}
+
+/// Loads an `Instance` from a file, choosing the format by the file's content, not its name.
+///
+/// Detection, in this order:
+/// 1. safetensors if the file is at least 9 bytes, its first 8 bytes read as a little-endian length N
+///    with 2 <= N <= size - 8, and byte 8 is `{` (the header's opening brace);
+/// 2. JSON if the first byte after optional whitespace (and a UTF-8 byte-order mark) is `{`;
+/// 3. otherwise the file is parsed as safetensors, whose error then says what is wrong (e.g. a
+///    truncated file whose header length runs past its end).
+/// Rule 1 goes first because a safetensors length whose low byte is 0x7B would also start with `{`; a
+/// JSON text never passes rule 1, since its first 8 bytes are printable ASCII and read as a length
+/// above 2^56.
+///
+/// Every failure is an `InstanceLoadError` whose description is one line naming the path.
+public enum InstanceLoader {
+    /// The two instance file formats.
+    public enum Format: String, Sendable {
+        case json
+        case safetensors
+    }
+
+    /// Loads and validates the instance in the file at `path`.
+    public static func load(path: String) throws(InstanceLoadError) -> Instance {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InstanceLoadError(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw InstanceLoadError(path: path, reason: "is a directory, not a file")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw InstanceLoadError(path: path, reason: "the file could not be read (\(error.localizedDescription))", underlying: error)
+        }
+        return try load(data: data, path: path)
+    }
+
+    /// Loads and validates an instance from a file's bytes; `path` only labels errors.
+    public static func load(data: Data, path: String = "<data>") throws(InstanceLoadError) -> Instance {
+        let bytes = [UInt8](data)
+        guard !bytes.isEmpty else {
+            throw InstanceLoadError(path: path, reason: "the file is empty")
+        }
+        let format = detectFormat(bytes)
+        do {
+            switch format {
+            case .json: return try InstanceJSON.decode(bytes: bytes)
+            case .safetensors, nil: return try InstanceSafetensors.decode(SafetensorsFile(bytes: bytes))
+            }
+        } catch {
+            let prefix = format == nil ? "not JSON (no '{' at the start) and " : ""
+            throw InstanceLoadError(path: path, reason: prefix + "\(error)", underlying: error)
+        }
+    }
+
+    /// The format `bytes` look like (rules 1 and 2 above), or nil if neither.
+    public static func detectFormat(_ bytes: [UInt8]) -> Format? {
+        if bytes.count >= 9 && bytes[8] == UInt8(ascii: "{") {
+            var length: UInt64 = 0
+            for position in (0..<8).reversed() {
+                length = length << 8 | UInt64(bytes[position])
+            }
+            if length >= 2 && length <= UInt64(bytes.count - 8) { return .safetensors }
+        }
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        while start < bytes.count && whitespace.contains(bytes[start]) { start += 1 }
+        if start < bytes.count && bytes[start] == UInt8(ascii: "{") { return .json }
+        return nil
+    }
+}

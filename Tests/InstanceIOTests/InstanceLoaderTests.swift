@@ -1,0 +1,99 @@
+import Foundation
+import InstanceIO
+import RewardDynamics
+import TestSupport
+import XCTest
+
+final class InstanceLoaderTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("InstanceLoaderTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: directory)
+    }
+
+    func write(_ data: Data, _ name: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try data.write(to: url)
+        return url.path
+    }
+
+    func assertLoadError(_ path: String, mentioning words: [String], file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            _ = try InstanceLoader.load(path: path)
+            XCTFail("loaded \(path)", file: file, line: line)
+        } catch {
+            let message = error.description
+            XCTAssertFalse(message.contains("\n"), "one line: \(message)", file: file, line: line)
+            XCTAssert(message.contains(path), "names the path: \(message)", file: file, line: line)
+            for word in words {
+                XCTAssert(message.contains(word), "\"\(message)\" does not mention \"\(word)\"", file: file, line: line)
+            }
+        }
+    }
+
+    /// The two formats of one instance load to the same instance, whatever the file is named.
+    func testJSONAndSafetensorsOfOneInstanceLoadEqual() throws {
+        try propertySweep(seeds: 0..<4, shapes: InstanceShape.sweep) { sweep, shape in
+            let instance = InstanceFixtures.random(shape, .awkward, using: &sweep.generator)
+            let jsonPath = try write(InstanceJSON.encode(instance), "instance-\(sweep.seed).bin")
+            let safetensorsPath = try write(InstanceSafetensors.encode(instance), "instance-\(sweep.seed).json")
+            let fromJSON = try InstanceLoader.load(path: jsonPath)
+            let fromSafetensors = try InstanceLoader.load(path: safetensorsPath)
+            assertIdentical(fromJSON, fromSafetensors)
+            assertIdentical(fromJSON, instance)
+        }
+    }
+
+    func testDetectionByContent() throws {
+        XCTAssertEqual(InstanceLoader.detectFormat(Array(" \n\t{\"beta\": 1}".utf8)), .json)
+        XCTAssertEqual(InstanceLoader.detectFormat([0xEF, 0xBB, 0xBF] + Array("{}".utf8)), .json)
+        XCTAssertEqual(InstanceLoader.detectFormat([UInt8](try InstanceSafetensors.encode(InstanceFixtures.small()))), .safetensors)
+        XCTAssertNil(InstanceLoader.detectFormat(Array("hello".utf8)))
+        XCTAssertNil(InstanceLoader.detectFormat(Array("[1, 2]".utf8)))
+
+        // A header of 123 bytes: the length's first byte is 0x7B, '{'. It must still load as safetensors.
+        let data = [UInt8](try InstanceSafetensors.encode(InstanceFixtures.small()))
+        var length = 0
+        for position in 0..<8 { length |= Int(data[position]) << (8 * position) }
+        var header = Array(String(decoding: data[8..<(8 + length)], as: UTF8.self)
+            .trimmingCharacters(in: .whitespaces).utf8)
+        let target = (header.count / 256 + 1) * 256 + 123
+        header += Array(repeating: UInt8(ascii: " "), count: target - header.count)
+        var padded: [UInt8] = []
+        for position in 0..<8 { padded.append(UInt8(truncatingIfNeeded: target >> (8 * position))) }
+        padded += header + data[(8 + length)...]
+        XCTAssertEqual(padded[0], UInt8(ascii: "{"))
+        XCTAssertEqual(InstanceLoader.detectFormat(padded), .safetensors)
+        assertIdentical(try InstanceLoader.load(data: Data(padded)), InstanceFixtures.small())
+    }
+
+    func testUnloadableFilesGiveOneLineNamingThePath() throws {
+        assertLoadError(directory.appendingPathComponent("absent.json").path, mentioning: ["no such file"])
+        assertLoadError(directory.path, mentioning: ["is a directory"])
+        assertLoadError(try write(Data(), "empty"), mentioning: ["empty"])
+        assertLoadError(try write(Data("hello world".utf8), "text"), mentioning: ["not JSON", "past the end"])
+        let badJSON = InstanceJSON.encodeString(InstanceFixtures.small()).replacingOccurrences(of: "\"beta\": 0.1", with: "\"beta\": true")
+        assertLoadError(try write(Data(badJSON.utf8), "bad.json"), mentioning: ["beta: expected a number, got a boolean"])
+        let truncated = try InstanceSafetensors.encode(InstanceFixtures.small()).dropLast(3)
+        assertLoadError(try write(Data(truncated), "cut.safetensors"), mentioning: ["safetensors", "past the end"])
+        // An id with a newline must not break the one-line rule.
+        assertLoadError(try write(Data(#"{"beta": 1, "unembedding": [[1]], "sequences": {"a\nb": 1}}"#.utf8), "nl.json"),
+                        mentioning: ["sequences.a b"])
+    }
+
+    func testLoadErrorKeepsTheParserError() throws {
+        let path = try write(Data("{\"beta\": }".utf8), "syntax.json")
+        do {
+            _ = try InstanceLoader.load(path: path)
+            XCTFail("loaded invalid JSON")
+        } catch {
+            let syntax = try XCTUnwrap(error.underlying as? JSONSyntaxError)
+            XCTAssertEqual(syntax.column, 10)
+        }
+    }
+}
