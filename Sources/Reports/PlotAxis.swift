@@ -154,12 +154,11 @@ struct PlotAxis {
                 lower = drawsZero ? 10 * zeroAt! : 1
                 upper = 10 * lower
             }
+            // Ticks only from the smallest positive value up: none may sit between "0" and the data.
             var ticks = AxisTicks.logarithmic(from: lower, to: upper)
             var breakValue: Double? = nil
             if drawsZero, let zero = zeroAt {
                 precondition(zero > 0, "zeroAt must be positive, got \(zero)")
-                // Labelled ticks below the smallest positive value would sit between "0" and the data.
-                ticks = ticks.filter { $0.value >= lower * (1 - 1e-9) }
                 breakValue = (zero * lower).squareRoot()
                 lower = min(lower, zero)
                 ticks.insert(AxisTick(value: zero, label: "0"), at: 0)
