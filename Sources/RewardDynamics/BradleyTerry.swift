@@ -12,6 +12,8 @@ import LinearAlgebra
 /// - L >= 0, and L = ln 2 when every margin is 0;
 /// - s_i in (0, 1), and sum_seq c(seq) = 0 (every s_i enters once with each sign).
 public struct BradleyTerryGradient: Sendable {
+    /// The rewards the gradient was evaluated at, one per sequence.
+    public let rewards: [Double]
     /// The mean loss L.
     public let loss: Double
     /// s_i = sigma(r_i- - r_i+), one per training pair.
@@ -32,6 +34,7 @@ public struct BradleyTerryGradient: Sendable {
             coefficients[pair.chosen] += weight
             coefficients[pair.rejected] -= weight
         }
+        self.rewards = rewards
         loss = pairs.isEmpty ? 0 : total / Double(pairs.count)
         pairWeights = weights
         sequenceCoefficients = coefficients

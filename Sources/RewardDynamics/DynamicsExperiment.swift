@@ -34,51 +34,74 @@ public struct DynamicsExperiment: Sendable {
         return result
     }
 
+    /// Steps at which the trajectory (for plots) is recorded: every step up to 10, then about 30 per decade.
+    public static func trajectorySteps(upTo steps: Int) -> [Int] {
+        var result = Set(0...min(steps, 10))
+        var value = 10.0
+        while value < Double(steps) {
+            result.insert(Int(value.rounded()))
+            value *= 1.08
+        }
+        result.insert(steps)
+        return result.sorted()
+    }
+
     /// Runs the experiment; `progress(step, steps)` is called after every step.
     public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) -> DynamicsResult {
         let layout = SequenceLayout(instance)
         let checkpointSteps = Set(Self.checkpoints(upTo: steps))
+        let trajectorySteps = Set(Self.trajectorySteps(upTo: steps))
         var trainers = kinds.map { TrainedPair(kind: $0, instance: instance, layout: layout) }
         var checkpoints: [DynamicsCheckpoint] = []
+        var trajectory: [DynamicsCheckpoint] = []
         var agreement = [RewardModelKind: Double]()
         var firstOrder: [FirstOrderRecord] = []
         for kind in kinds { agreement[kind] = 0 }
 
         for step in 0...steps {
             // Here every model has taken `step` steps.
-            if checkpointSteps.contains(step) {
-                checkpoints.append(checkpoint(step: step, trainers: trainers, layout: layout))
-            }
+            var rewards = [RewardModelKind: [Double]]()
             for index in trainers.indices {
                 let kind = trainers[index].kind
                 let learningRate = kind.isExplicit ? explicitLearningRate : implicitLearningRate
-                let trained = trainers[index].parameterSpaceRewards()
-                let closedForm = trainers[index].functionSpaceRewards()
-                agreement[kind] = max(agreement[kind]!, maxRelativeDifference(closedForm, trained))
-                guard step < steps else { continue }
-                if checkpointSteps.contains(step) {
-                    firstOrder.append(trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
+                let trained: [Double]
+                let closedForm: [Double]
+                if step < steps {
+                    if checkpointSteps.contains(step) {
+                        firstOrder.append(trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
+                    }
+                    (trained, closedForm) = trainers[index].step(learningRate: learningRate)
+                } else {
+                    (trained, closedForm) = (trainers[index].parameterSpaceRewards(), trainers[index].functionSpaceRewards())
                 }
-                trainers[index].step(learningRate: learningRate)
+                agreement[kind] = max(agreement[kind]!, maxRelativeDifference(closedForm, trained))
+                rewards[kind] = trained
+            }
+            if trajectorySteps.contains(step) || checkpointSteps.contains(step) {
+                let record = Self.checkpoint(step: step, rewards: rewards, layout: layout)
+                if trajectorySteps.contains(step) { trajectory.append(record) }
+                if checkpointSteps.contains(step) { checkpoints.append(record) }
             }
             if step > 0 { progress(step, steps) }
         }
         return DynamicsResult(
             evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
-            agreement: agreement, firstOrder: firstOrder)
+            trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
     }
 }
 
 extension DynamicsExperiment {
-    fileprivate func checkpoint(step: Int, trainers: [TrainedPair], layout: SequenceLayout) -> DynamicsCheckpoint {
+    /// Metrics of every model from the rewards its read-out gives after `step` steps.
+    fileprivate static func checkpoint(step: Int, rewards: [RewardModelKind: [Double]], layout: SequenceLayout)
+        -> DynamicsCheckpoint
+    {
         var metrics = [RewardModelKind: [String: PairMetrics]]()
         var losses = [RewardModelKind: Double]()
-        for trainer in trainers {
-            let rewards = trainer.parameterSpaceRewards()
+        for (kind, values) in rewards {
             var perSet = [String: PairMetrics]()
-            for set in layout.evaluationSets { perSet[set.name] = PairMetrics(rewards: rewards, pairs: set.pairs) }
-            metrics[trainer.kind] = perSet
-            losses[trainer.kind] = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs).loss
+            for set in layout.evaluationSets { perSet[set.name] = PairMetrics(rewards: values, pairs: set.pairs) }
+            metrics[kind] = perSet
+            losses[kind] = BradleyTerryGradient(rewards: values, pairs: layout.trainPairs).loss
         }
         return DynamicsCheckpoint(step: step, metrics: metrics, trainingLoss: losses)
     }
@@ -119,11 +142,17 @@ private struct TrainedPair {
         explicitDynamics?.rewards ?? implicitDynamics!.rewards()
     }
 
-    mutating func step(learningRate: Double) {
-        explicitModel?.step(learningRate: learningRate)
-        explicitDynamics?.step(learningRate: learningRate)
-        implicitModel?.step(learningRate: learningRate)
-        implicitDynamics?.step(learningRate: learningRate)
+    /// One step of both computations; returns the rewards each had before it.
+    @discardableResult
+    mutating func step(learningRate: Double) -> (parameterSpace: [Double], functionSpace: [Double]) {
+        if explicitModel != nil {
+            let trained = explicitModel!.step(learningRate: learningRate).rewards
+            let closedForm = explicitDynamics!.step(learningRate: learningRate).rewards
+            return (trained, closedForm)
+        }
+        let trained = implicitModel!.step(learningRate: learningRate).rewards
+        let closedForm = implicitDynamics!.step(learningRate: learningRate).rewards
+        return (trained, closedForm)
     }
 
     /// The closed-form prediction of the next step against the step itself.

@@ -46,7 +46,10 @@ public struct FirstOrderRecord: Sendable, Encodable {
 public struct DynamicsResult: Sendable, Encodable {
     public let evaluationSets: [String]
     public let kinds: [RewardModelKind]
+    /// Metrics at steps 0, 1, 10, 100, ..., last.
     public let checkpoints: [DynamicsCheckpoint]
+    /// Metrics at log-spaced steps, for plots.
+    public let trajectory: [DynamicsCheckpoint]
     /// Closed form vs. trained read-out: max over steps and sequences of |a - b| / max(1, |b|).
     public let agreement: [RewardModelKind: Double]
     public let firstOrder: [FirstOrderRecord]
@@ -60,7 +63,7 @@ public struct DynamicsResult: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case evaluationSets = "evaluation_sets"
-        case checkpoints, agreement
+        case checkpoints, trajectory, agreement
         case firstOrder = "first_order"
         case worstFirstOrder = "first_order_max_relative_error"
     }
@@ -69,6 +72,7 @@ public struct DynamicsResult: Sendable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(evaluationSets, forKey: .evaluationSets)
         try container.encode(checkpoints, forKey: .checkpoints)
+        try container.encode(trajectory, forKey: .trajectory)
         try container.encode(agreement, forKey: .agreement)
         try container.encode(firstOrder, forKey: .firstOrder)
         try container.encode(worstFirstOrderError, forKey: .worstFirstOrder)
