@@ -91,16 +91,22 @@ extension Tape {
     public func gelu(_ x: Variable) -> Variable {
         let input = value(x)
         let c = (2 / Double.pi).squareRoot()
-        var result = input  // m x n
-        var derivative = input  // m x n, gelu'(x)
+        let differentiable = needsGradient(x)
+        var result = Matrix(rows: input.rows, columns: input.columns)  // m x n
+        // gelu'(x), only when a gradient will flow back (m x n, else empty).
+        var derivative = Matrix(rows: differentiable ? input.rows : 0, columns: input.columns)
         result.elements.withUnsafeMutableBufferPointer { out in
             derivative.elements.withUnsafeMutableBufferPointer { slope in
                 input.elements.withUnsafeBufferPointer { inp in
                     for index in 0..<inp.count {
                         let v = inp[index]
-                        let t = tanh(c * (v + 0.044715 * v * v * v))
+                        // tanh(u) = 1 - 2 / (1 + e^{2u}): one exp instead of libm's slower tanh; exact
+                        // limits +-1 when e^{2u} overflows to infinity or underflows to 0.
+                        let t = 1 - 2 / (1 + exp(2 * c * (v + 0.044715 * v * v * v)))
                         out[index] = 0.5 * v * (1 + t)
-                        slope[index] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v)
+                        if differentiable {
+                            slope[index] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v)
+                        }
                     }
                 }
             }
