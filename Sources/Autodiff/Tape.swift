@@ -20,6 +20,15 @@ public struct Variable: Hashable, Sendable {
 /// G (d output / d input) into the gradient of each input that needs one. `gradients(of:)` then seeds
 /// d loss / d loss = 1 and runs the pullbacks in reverse recording order, which is a topological order.
 ///
+/// The closed set of primitives (everything else, attention included, is composed from them):
+/// - products: `matmul` (either factor transposed), `blockMatmul` (block-diagonal batches: attention);
+/// - elementwise: `add`, `subtract`, `multiply`, `scale`, `addRowVector` (bias), `gelu`, `logSigmoid`,
+///   `softplus`;
+/// - row-wise: `layerNorm`, `softmax`, `logSoftmax`, `causalMask`;
+/// - indexing: `gatherRows` (embeddings, positions read out), `sliceRows`, `concatRows`, `sliceColumns`,
+///   `concatColumns` (heads), `gatherElements` (log-probabilities of target tokens);
+/// - reductions: `sum`, `mean`.
+///
 /// Leaves are either parameters (gradients wanted) or constants (never differentiated); a node needs a
 /// gradient exactly when one of its inputs does, so a frozen backbone costs no backward work.
 ///

@@ -5,7 +5,7 @@ import TinyLM
 import XCTest
 
 /// Manual measurements, skipped unless TINYLM_BENCHMARK is set. Run in release:
-///   TINYLM_BENCHMARK=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-lm-release \
+///   OPENBLAS_NUM_THREADS=1 TINYLM_BENCHMARK=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-lm-release \
 ///       --filter TrainingSpeedTests
 final class TrainingSpeedTests: XCTestCase {
     private func skipUnlessRequested() throws {
