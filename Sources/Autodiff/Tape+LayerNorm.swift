@@ -1,0 +1,84 @@
+import Foundation
+import LinearAlgebra
+
+extension Tape {
+    /// Row-wise layer normalization (Ba, Kiros & Hinton 2016) with a learned gain and bias:
+    /// y_i = gain * (x_i - mu_i) / sqrt(var_i + epsilon) + bias, mu_i and var_i the mean and the biased
+    /// variance of row i.
+    ///
+    /// Pullback, with xhat the normalized row, s = 1 / sqrt(var + epsilon) and g = G * gain:
+    /// dx = s (g - mean(g) - xhat mean(g * xhat)); dgain = column sums of G * xhat; dbias = column sums of G.
+    ///
+    /// Mathematical properties: before the affine map every row has mean 0 and variance var/(var + eps);
+    /// the output is invariant to adding a constant to a row.
+    public func layerNorm(_ x: Variable, gain: Variable, bias: Variable, epsilon: Double = 1e-5) -> Variable {
+        let input = value(x)
+        let gainRow = value(gain)
+        let biasRow = value(bias)
+        let width = input.columns
+        precondition(gainRow.rows == 1 && gainRow.columns == width && biasRow.rows == 1 && biasRow.columns == width,
+                     "layerNorm: X is \(input.rows) x \(width), gain \(gainRow.rows) x \(gainRow.columns), bias \(biasRow.rows) x \(biasRow.columns)")
+        precondition(width > 0 && epsilon > 0, "layerNorm needs a positive width and epsilon")
+        var normalized = input  // m x n, xhat
+        var inverseDeviations = [Double](repeating: 0, count: input.rows)  // m, s_i
+        var result = input  // m x n
+        normalized.elements.withUnsafeMutableBufferPointer { xhat in
+            result.elements.withUnsafeMutableBufferPointer { out in
+                gainRow.elements.withUnsafeBufferPointer { g in
+                    biasRow.elements.withUnsafeBufferPointer { b in
+                        for i in 0..<input.rows {
+                            let base = i * width
+                            var mean = 0.0
+                            for j in 0..<width { mean += xhat[base + j] }
+                            mean /= Double(width)
+                            var variance = 0.0
+                            for j in 0..<width {
+                                let centered = xhat[base + j] - mean
+                                variance += centered * centered
+                            }
+                            variance /= Double(width)
+                            let inverse = 1 / (variance + epsilon).squareRoot()
+                            inverseDeviations[i] = inverse
+                            for j in 0..<width {
+                                let value = (xhat[base + j] - mean) * inverse
+                                xhat[base + j] = value
+                                out[base + j] = g[j] * value + b[j]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return record(result, inputs: [x, gain, bias]) { upstream, accumulator in
+            if accumulator.wants(x) {
+                var inputGradient = upstream  // m x n
+                inputGradient.elements.withUnsafeMutableBufferPointer { dx in
+                    normalized.elements.withUnsafeBufferPointer { xhat in
+                        gainRow.elements.withUnsafeBufferPointer { g in
+                            for i in 0..<input.rows {
+                                let base = i * width
+                                var meanScaled = 0.0
+                                var meanProjected = 0.0
+                                for j in 0..<width {
+                                    let scaledUpstream = dx[base + j] * g[j]
+                                    meanScaled += scaledUpstream
+                                    meanProjected += scaledUpstream * xhat[base + j]
+                                }
+                                meanScaled /= Double(width)
+                                meanProjected /= Double(width)
+                                let inverse = inverseDeviations[i]
+                                for j in 0..<width {
+                                    let scaledUpstream = dx[base + j] * g[j]
+                                    dx[base + j] = inverse * (scaledUpstream - meanScaled - xhat[base + j] * meanProjected)
+                                }
+                            }
+                        }
+                    }
+                }
+                accumulator.add(inputGradient, to: x)
+            }
+            if accumulator.wants(gain) { accumulator.add(columnSums(hadamard(upstream, normalized)), to: gain) }
+            if accumulator.wants(bias) { accumulator.add(columnSums(upstream), to: bias) }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import LinearAlgebra
+
+/// Plain gradient descent, theta <- theta - eta g: the update the closed-form dynamics of THEORY.md
+/// section 2 describe (full batch, learning rate eta).
+public struct SGD: Optimizer, Codable, Equatable, Sendable {
+    public var learningRate: Double
+
+    public init(learningRate: Double) {
+        self.learningRate = learningRate
+    }
+
+    public mutating func step(_ parameters: inout ParameterSet, gradients: [Matrix]) {
+        checkGradientShapes(parameters, gradients)
+        for index in gradients.indices where parameters.isTrainable[index] {
+            let rate = learningRate
+            parameters.updateValue(at: index) { value in
+                value.elements.withUnsafeMutableBufferPointer { theta in
+                    gradients[index].elements.withUnsafeBufferPointer { g in
+                        for k in 0..<theta.count { theta[k] -= rate * g[k] }
+                    }
+                }
+            }
+        }
+    }
+}
