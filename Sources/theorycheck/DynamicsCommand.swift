@@ -26,7 +26,7 @@ struct DynamicsCommand: ParsableCommand {
     var steps = 500
 
     @Option(help: "Learning rate of the EX-RM heads.")
-    var lr = 0.5
+    var lr = 0.01
 
     @Option(name: .customLong("im-lr"),
             help: "Learning rate of the IM-RM unembeddings (default: lr / beta^2, so both move at the same pace in reward units).")
@@ -51,6 +51,20 @@ struct DynamicsCommand: ParsableCommand {
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate)
         let progress = ProgressLine("dynamics")
         let result = experiment.run(on: instance) { progress.update($0, of: $1) }
+        if let path = output.report {
+            let settings = [
+                "steps: \(steps)", "EX-RM learning rate: \(lr)", "IM-RM learning rate: \(implicitLearningRate)",
+                "beta: \(instance.beta)",
+                "sizes: V = \(instance.vocabularySize), d = \(instance.hiddenWidth), \(instance.train.count) training pairs",
+            ]
+            let report = DynamicsReport(result: result, source: task.source, settings: settings,
+                                        command: regeneratingCommand())
+            do {
+                try report.bundle(reportPath: path).write(markdownPath: path)
+            } catch {
+                throw CLIError("cannot write the report to \(path): \(error.localizedDescription)")
+            }
+        }
         if output.json {
             try printJSON(result)
         } else {
