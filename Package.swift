@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )
