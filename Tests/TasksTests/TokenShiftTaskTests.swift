@@ -49,8 +49,11 @@ final class TokenShiftTaskTests: XCTestCase {
         let unseen = try small(overlap: 0).make()
         XCTAssertTrue(tokens(of: "paraphrase", in: unseen).isDisjoint(with: tokens(of: "train", in: unseen)),
                       "with overlap 0 no paraphrase token appears in a training response")
-        // Training and test responses draw from the same answer tokens; together they show them all.
-        let shared = try small(overlap: 1).make()
+        // Training and test responses draw from the same answer tokens; with 40 prompts they show them all.
+        var sharedTask = small(overlap: 1)
+        sharedTask.trainPrompts = 30
+        sharedTask.testPrompts = 10
+        let shared = try sharedTask.make()
         let originals = tokens(of: "train", in: shared).union(tokens(of: "test", in: shared))
         let answerTokens = Set(shared.evaluationSets[2].pairs.flatMap {
             [shared.sequences[$0.chosen]!.tokens.last!, shared.sequences[$0.rejected]!.tokens.last!]
