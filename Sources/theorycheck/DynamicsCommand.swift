@@ -51,13 +51,11 @@ struct DynamicsCommand: ParsableCommand {
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate)
         let progress = ProgressLine("dynamics")
         let result = experiment.run(on: instance) { progress.update($0, of: $1) }
+        let settings = DynamicsSettings(
+            steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate, beta: instance.beta,
+            task: task.file.instance == nil ? task.task : nil, instancePath: task.file.instance)
         if let path = output.report {
-            let settings = [
-                "steps: \(steps)", "EX-RM learning rate: \(lr)", "IM-RM learning rate: \(implicitLearningRate)",
-                "beta: \(instance.beta)",
-                "sizes: V = \(instance.vocabularySize), d = \(instance.hiddenWidth), \(instance.train.count) training pairs",
-            ]
-            let report = DynamicsReport(result: result, source: task.source, settings: settings,
+            let report = DynamicsReport(result: result, source: task.source, settings: settings.lines,
                                         command: regeneratingCommand())
             do {
                 try report.bundle(reportPath: path).write(markdownPath: path)
@@ -66,7 +64,7 @@ struct DynamicsCommand: ParsableCommand {
             }
         }
         if output.json {
-            try printJSON(result)
+            try printJSON(DynamicsOutput(settings: settings, result: result))
         } else {
             print(DynamicsTable(result: result).render())
         }
