@@ -65,10 +65,26 @@ struct PhaseDiagramSummary {
             + "\(result.steps) steps; EX-RM lr \(learningRate), IM-RM lr \(implicitLearningRate), beta \(beta)."
     }
 
+    /// Cells where the IM-RM is below chance early and above chance at the end.
+    private var flippedCells: [PhaseDiagramCell] {
+        result.cells.filter { $0.implicitEarly < 0.5 && $0.implicitFinal > 0.5 }
+    }
+
+    private var flipLine: String {
+        let flipped = flippedCells
+        guard !flipped.isEmpty else {
+            return "No cell has the IM-RM below chance at step \(result.earlyStep) and above chance at step \(result.steps)."
+        }
+        let list = flipped.map { "(alignment \(fixed($0.alignment)), overlap \(fixed($0.overlap)))" }
+        return "IM-RM below chance at step \(result.earlyStep) but above chance at step \(result.steps) in "
+            + "\(flipped.count) of \(result.cells.count) cells: " + list.joined(separator: ", ") + "."
+    }
+
     var text: String {
         var lines = [setup, "Accuracy on `\(result.evaluationSet)`, mean over seeds:", table.render()]
         lines.append("How strongly each figure follows each knob (mean over the other knob):")
         lines += effectLines.map { "  " + $0 }
+        lines.append(flipLine)
         return lines.joined(separator: "\n")
     }
 
@@ -105,7 +121,30 @@ struct PhaseDiagramSummary {
         report.image(path: "phase-diagram-ex-rm-final.svg", altText: "EX-RM accuracy at step \(final)")
         report.image(path: "phase-diagram-im-rm-final.svg", altText: "IM-RM accuracy at step \(final)")
         report.heading("How strongly each figure follows each knob")
-        report.bulletList(effectLines)
+        report.bulletList(effectLines + [flipLine])
+        report.heading("Reading the two diagrams")
+        report.paragraph("""
+            Early in training (the first diagram) the picture is the first-order one: the IM-RM's accuracy on \
+            paraphrases rises with token overlap, and with no shared answer tokens it sits far below chance \
+            wherever the paraphrase's representations align with the originals (softmax competition: raising \
+            "yes" in a context lowers the probability of tokens such as "certainly" in similar contexts). The \
+            EX-RM follows representation similarity, which here comes from meaning alignment and also from \
+            shared answer tokens (a shared token carries its meaning along), so it is high except at alignment 0 \
+            with little overlap.
+            """)
+        report.paragraph("""
+            At the end of training (the second diagram) the IM-RM's below-chance cells have flipped to high \
+            accuracy wherever alignment is large. This is not the first-order effect and the task was not tuned \
+            to show or hide it. Our reading: once the chosen training tokens saturate their contexts, the Bradley-Terry \
+            gradient keeps pushing the rejected training tokens down; in contexts that resemble the rejected ones \
+            the freed probability mass moves to the chosen-stance tokens, so the rejected paraphrase's \
+            log-probability falls faster than the chosen paraphrase's, and the IM-RM ranks paraphrases correctly \
+            through representation similarity of contexts, not token identity. Theorem 2's strict claim \
+            (margin exactly 0 for unseen tokens) needs single-token responses sharing one context; these \
+            multi-token responses do not satisfy it (see `theorycheck theorem2` and notebooks-md/theorem2.md \
+            for the exact case). So the phase diagram supports "IM-RM follows overlap" only early in training \
+            on this task.
+            """)
         report.heading("All cells")
         report.table(table)
         return ReportBundle(report: report, figures: [

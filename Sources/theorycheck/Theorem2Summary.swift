@@ -73,8 +73,8 @@ struct Theorem2Summary {
     var text: String {
         var lines: [String] = []
         lines.append("Theorem 2 on the \(source): \(instance.train.count) training pairs, d = \(instance.hiddenWidth), "
-                     + "V = \(instance.vocabularySize); \(result.steps) steps, lr \(result.explicitLearningRate), "
-                     + "im-lr \(result.implicitLearningRate).")
+                     + "V = \(instance.vocabularySize); \(result.steps) steps, lr \(NumberFormat.significant(result.explicitLearningRate, digits: 4)), "
+                     + "im-lr \(NumberFormat.significant(result.implicitLearningRate, digits: 4)).")
         lines.append(maxMarginLine)
         lines.append(rowsLine)
         lines.append("")
@@ -92,8 +92,8 @@ struct Theorem2Summary {
             (Assumptions 1-2; THEORY.md section 4). Instance: \(source); \(instance.train.count) training \
             pairs, hidden width d = \(instance.hiddenWidth), vocabulary V = \(instance.vocabularySize). Both \
             reward models are trained by full-batch gradient descent for \(result.steps) steps (EX-RM head \
-            learning rate \(result.explicitLearningRate), IM-RM unembedding learning rate \
-            \(result.implicitLearningRate)). A pair is *unseen* when no token of either response occurs in a \
+            learning rate \(NumberFormat.significant(result.explicitLearningRate, digits: 4)), IM-RM unembedding \
+            learning rate \(NumberFormat.significant(result.implicitLearningRate, digits: 4))). A pair is *unseen* when no token of either response occurs in a \
             training response.
             """)
         report.command(command)
@@ -107,9 +107,22 @@ struct Theorem2Summary {
                            + "reaches \(number(result.pooled.explicitUnseenAccuracy)); over all evaluation pairs the "
                            + "trained head's ranking agrees with sign <u*, zbar> on \(number(result.pooled.signAgreement)).")
         }
-        if let last = result.checkpoints.last?.cosineToMaxMargin {
-            bullets.append("cos(u(t), u*) at step \(result.steps): \(number(last, 4)); it rises slowly, as the "
-                           + "theory's 1 - O(1/log t) says (table below).")
+        let trajectory = result.cosineTrajectory.filter { $0.step >= 1 }
+        if let first = trajectory.first, let last = trajectory.last, last.step > first.step {
+            func error(_ cosine: Double) -> Double { (max(0, 2 - 2 * cosine)).squareRoot() }
+            var line = "cos(u(t), u*) rises slowly, from \(number(first.cosine, 4)) at step \(first.step) to "
+                + "\(number(last.cosine, 4)) at step \(last.step) (direction error e from \(number(error(first.cosine), 4)) "
+                + "to \(number(error(last.cosine), 4)))."
+            if trajectory.count >= 2 {
+                let previous = trajectory[trajectory.count - 2]
+                let scaledLast = error(last.cosine) * log(Double(max(last.step, 2)))
+                let scaledPrevious = error(previous.cosine) * log(Double(max(previous.step, 2)))
+                line += scaledLast > scaledPrevious
+                    ? " e * ln t is still growing, so the asymptotic e ~ 1/ln t regime (|u(t) - u* ln t| bounded) "
+                        + "is not reached by this step: the approach is slower still."
+                    : " e * ln t has levelled off, as the asymptotic e ~ 1/ln t says."
+            }
+            bullets.append(line)
         }
         report.bulletList(bullets)
         report.heading("Predicted vs. actual, per evaluation set")
