@@ -133,8 +133,8 @@ struct PhaseDiagramSummary {
             with little overlap.
             """)
         report.paragraph("""
-            At the end of training (the second diagram) the IM-RM's below-chance cells have flipped to high \
-            accuracy wherever alignment is large. This is not the first-order effect and the task was not tuned \
+            At the end of training (the second diagram) the IM-RM's below-chance cells can flip to high \
+            accuracy where alignment is above 0 (the cells listed above). This is not the first-order effect and the task was not tuned \
             to show or hide it. Our reading: once the chosen training tokens saturate their contexts, the Bradley-Terry \
             gradient keeps pushing the rejected training tokens down; in contexts that resemble the rejected ones \
             the freed probability mass moves to the chosen-stance tokens, so the rejected paraphrase's \
