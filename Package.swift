@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, bottom to top:
 //   CLAPACK (system LAPACKE + CBLAS) -> LinearAlgebra -> RewardDynamics (Assumption-1 reward models and
 //   closed-form simulators) / MaxMargin / Autodiff -> TinyLM -> Tasks (built-in data) / InstanceIO (user
-//   files) -> Reports -> the `theorycheck` CLI.
+//   files) -> ShiftAnalysis (Theorem 2 checks) / Reports -> the `theorycheck` CLI.
 let package = Package(
     name: "theorycheck",
     platforms: [.macOS(.v13)],
@@ -29,13 +29,16 @@ let package = Package(
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
         .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
         .target(name: "Reports", dependencies: []),
+        // Theorem 2 (token-level shift): max-margin predictions, unseen-token checks, real-model analysis,
+        // the alignment x overlap phase diagram.
+        .target(name: "ShiftAnalysis", dependencies: ["RewardDynamics", "MaxMargin", "Tasks", "LinearAlgebra"]),
         // Shared by the test targets only: seeded property sweeps, tolerances, finite differences.
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"]),
         .executableTarget(
             name: "theorycheck",
             dependencies: [
                 "LinearAlgebra", "RewardDynamics", "MaxMargin", "Autodiff", "TinyLM", "InstanceIO", "Tasks",
-                "Reports",
+                "Reports", "ShiftAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +50,8 @@ let package = Package(
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
+        .testTarget(name: "ShiftAnalysisTests",
+                    dependencies: ["TestSupport", "ShiftAnalysis", "RewardDynamics", "MaxMargin", "Tasks", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )

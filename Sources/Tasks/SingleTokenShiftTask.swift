@@ -1,0 +1,182 @@
+import Foundation
+import LinearAlgebra
+import RewardDynamics
+
+/// The built-in single-token token-level shift: the setting of Theorem 2 (THEORY.md section 4), where
+/// every response is one answer token and both sides of a pair share the prompt's context
+/// (Assumption 2), so the IM-RM has an exact closed form and the EX-RM's limit is the max-margin head.
+///
+/// Training pairs: chosen = an "agree" answer token ("yes", "sure", ...), rejected = a "disagree" one
+/// ("no", "never", ...). Evaluation sets:
+/// - `train`: the training pairs; `test`: new prompts, training answer tokens;
+/// - `paraphrase`: training prompts, answer tokens never seen in training ("certainly" / "nope");
+/// - `paraphrase_test`: new prompts, unseen answer tokens.
+///
+/// Representations (fixed, Assumption 1), from the same kind of meaning model as `TokenShiftTask`.
+/// Every token t has a meaning mu_t and a lexical identity lambda_t (unit vectors in R^d); prompt x has
+/// P_x = sqrt(promptSharing) * c + sqrt(1 - promptSharing) * g_x, with c a direction all prompts share
+/// (hidden states of real models are far from isotropic) and g_x its own. For the pair (x, a, b):
+///
+///   hidden[0] = promptWeight * P_x                                          (shared by both sides)
+///   hidden[1] = promptWeight * P_x + mu_t + lexicalWeight * lambda_t + contextNoise * eps_{x,t},
+///
+/// with eps_{x,t} a fresh unit vector per sequence (how this prompt colours this answer). An agree
+/// training answer means normalize(sigma_+ + 0.3 g) for the stance direction sigma_+ and a random g
+/// (disagree likewise with sigma_-); an unseen answer of a stance means
+/// alignment * sigma + sqrt(1 - alignment^2) * (a fresh direction orthogonal to sigma), and has a new
+/// lexical identity. So an EX-RM difference vector z = hidden[1](x, a) - hidden[1](x, b) of an unseen
+/// pair shares its stance component with the training differences in proportion to `alignment`, while
+/// an IM-RM sees tokens whose unembedding rows no training step ever touches.
+///
+/// The theory's prediction: IM-RM accuracy on `paraphrase` and `paraphrase_test` is exactly 0.5 at
+/// every step; EX-RM accuracy there tends to the fraction of pairs with <u*, zbar> > 0, which is near 1
+/// for high `alignment` and near 0.5 for `alignment` = 0.
+public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
+    /// Seeds every random draw: prompts, meanings, identities, noise, the unembedding, the pairs.
+    public var seed: UInt64 = 0
+    /// d: wider than the number of training pairs, as for a real model (d >> n), so the training
+    /// differences are linearly separable.
+    public var hiddenWidth = 64
+    /// V: a softmax over many more tokens than the task uses.
+    public var vocabularySize = 256
+    /// Training prompts, one pair each (the paper's Persona split used 80; 40 keeps runs instant).
+    public var trainPrompts = 40
+    /// Held-out prompts, one pair each.
+    public var testPrompts = 20
+    /// Answer tokens per stance in training, and unseen ones per stance (the paper had two).
+    public var answersPerStance = 4
+    /// Cosine between an unseen answer's meaning and its stance direction.
+    public var alignment = 0.9
+    /// Weight of the answer's lexical identity in the whole-sequence representation.
+    public var lexicalWeight = 0.5
+    /// Size of the per-sequence perturbation eps_{x,t}; it makes every difference vector distinct.
+    public var contextNoise = 0.3
+    /// Weight of the prompt's representation.
+    public var promptWeight = 1.0
+    /// Expected cosine between two prompts' representations: the shared part that lets an IM-RM carry what
+    /// it learnt about a training token to new prompts (0: unrelated prompts).
+    public var promptSharing = 0.5
+    /// The implicit reward's beta.
+    public var beta = 0.1
+    /// Initial unembedding entries are N(0, unembeddingScale^2 / d).
+    public var unembeddingScale = 1.0
+
+    public init() {}
+
+    /// The default, documented above.
+    public static let standard = SingleTokenShiftTask()
+
+    /// Tokens the task itself uses: training and unseen answers of both stances.
+    public var tokensUsed: Int { 4 * answersPerStance }
+
+    /// The training answer tokens (agree first, then disagree): ids 0 ..< 2 * answersPerStance.
+    public var trainAnswerTokens: [Int] { Array(0..<(2 * answersPerStance)) }
+
+    /// The unseen answer tokens: ids 2 * answersPerStance ..< 4 * answersPerStance.
+    public var unseenAnswerTokens: [Int] { Array((2 * answersPerStance)..<(4 * answersPerStance)) }
+
+    /// Checks every setting, with a message that says which one and why.
+    public func validate() throws {
+        func fail(_ field: String, _ problem: String) -> InstanceValidationError {
+            InstanceValidationError(field: field, problem: problem)
+        }
+        guard hiddenWidth >= 4 else { throw fail("hidden width", "must be at least 4, got \(hiddenWidth)") }
+        guard trainPrompts >= 1, testPrompts >= 1 else {
+            throw fail("prompts", "need at least one train and one test prompt")
+        }
+        guard answersPerStance >= 1 else { throw fail("answers per stance", "must be at least 1") }
+        guard (0...1).contains(alignment) else { throw fail("alignment", "must lie in [0, 1], got \(alignment)") }
+        guard lexicalWeight >= 0, lexicalWeight.isFinite else { throw fail("lexical weight", "must be >= 0") }
+        guard contextNoise >= 0, contextNoise.isFinite else { throw fail("context noise", "must be >= 0") }
+        guard promptWeight.isFinite else { throw fail("prompt weight", "must be finite") }
+        guard (0...1).contains(promptSharing) else {
+            throw fail("prompt sharing", "must lie in [0, 1], got \(promptSharing)")
+        }
+        guard beta > 0, beta.isFinite else { throw fail("beta", "must be > 0, got \(beta)") }
+        guard vocabularySize >= tokensUsed else {
+            throw fail("vocabulary size", "must be at least \(tokensUsed) (the task's own tokens), got \(vocabularySize)")
+        }
+    }
+
+    public func make() throws -> Instance {
+        try validate()
+        var generator = SeededGenerator(seed: seed)
+        let d = hiddenWidth
+        func unit() -> [Double] { GaussianSampling.unitVector(count: d, using: &generator) }
+        func normalized(_ v: [Double]) -> [Double] {
+            let length = BLAS.norm(v)
+            return v.map { $0 / length }
+        }
+        func combination(_ terms: [(Double, [Double])]) -> [Double] {
+            var result = [Double](repeating: 0, count: d)
+            for (weight, vector) in terms { BLAS.axpy(weight, vector, &result) }
+            return result
+        }
+        /// alignment * direction + sqrt(1 - alignment^2) * (fresh unit vector orthogonal to direction).
+        func aligned(with direction: [Double]) -> [Double] {
+            let fresh = unit()
+            let orthogonal = normalized(combination([(1, fresh), (-BLAS.dot(fresh, direction), direction)]))
+            return combination([(alignment, direction), ((1 - alignment * alignment).squareRoot(), orthogonal)])
+        }
+
+        let k = answersPerStance
+        let agreeAnswers = Array(0..<k)
+        let disagreeAnswers = Array(k..<(2 * k))
+        let unseenAgree = Array((2 * k)..<(3 * k))
+        let unseenDisagree = Array((3 * k)..<(4 * k))
+
+        let agree = unit()
+        let disagree = unit()
+        var meaning = [[Double]](repeating: [], count: tokensUsed)
+        var identity = [[Double]](repeating: [], count: tokensUsed)
+        for token in 0..<tokensUsed { identity[token] = unit() }
+        for token in agreeAnswers { meaning[token] = normalized(combination([(1, agree), (0.3, unit())])) }
+        for token in disagreeAnswers { meaning[token] = normalized(combination([(1, disagree), (0.3, unit())])) }
+        for token in unseenAgree { meaning[token] = aligned(with: agree) }
+        for token in unseenDisagree { meaning[token] = aligned(with: disagree) }
+        let sharedPrompt = unit()
+        let prompts = (0..<(trainPrompts + testPrompts)).map { _ in
+            combination([(promptSharing.squareRoot(), sharedPrompt), ((1 - promptSharing).squareRoot(), unit())])
+        }
+
+        var sequences: [String: TokenSequence] = [:]
+        func sequence(prompt: Int, token: Int) -> TokenSequence {
+            let context = combination([(promptWeight, prompts[prompt])])
+            let whole = combination([(promptWeight, prompts[prompt]), (1, meaning[token]),
+                                     (lexicalWeight, identity[token]), (contextNoise, unit())])
+            return TokenSequence(tokens: [token], hidden: Matrix(rowVectors: [context, whole]))
+        }
+        func addPairs(set: String, prompts promptRange: Range<Int>, chosenAnswers: [Int], rejectedAnswers: [Int])
+            -> [PreferencePair]
+        {
+            promptRange.map { prompt in
+                let chosen = chosenAnswers.randomElement(using: &generator)!
+                let rejected = rejectedAnswers.randomElement(using: &generator)!
+                let name = "\(set)/p\(prompt)"
+                sequences[name + "/chosen"] = sequence(prompt: prompt, token: chosen)
+                sequences[name + "/rejected"] = sequence(prompt: prompt, token: rejected)
+                return PreferencePair(chosen: name + "/chosen", rejected: name + "/rejected")
+            }
+        }
+        let trainRange = 0..<trainPrompts
+        let testRange = trainPrompts..<(trainPrompts + testPrompts)
+        let train = addPairs(set: "train", prompts: trainRange, chosenAnswers: agreeAnswers,
+                             rejectedAnswers: disagreeAnswers)
+        let test = addPairs(set: "test", prompts: testRange, chosenAnswers: agreeAnswers,
+                            rejectedAnswers: disagreeAnswers)
+        let paraphrase = addPairs(set: "paraphrase", prompts: trainRange, chosenAnswers: unseenAgree,
+                                  rejectedAnswers: unseenDisagree)
+        let paraphraseTest = addPairs(set: "paraphrase_test", prompts: testRange, chosenAnswers: unseenAgree,
+                                      rejectedAnswers: unseenDisagree)
+
+        let unembedding = GaussianSampling.matrix(rows: vocabularySize, columns: d,
+                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &generator)
+        return try Instance(
+            beta: beta, unembedding: unembedding, sequences: sequences, train: train,
+            evaluationSets: [
+                EvaluationSet(name: "train", pairs: train), EvaluationSet(name: "test", pairs: test),
+                EvaluationSet(name: "paraphrase", pairs: paraphrase),
+                EvaluationSet(name: "paraphrase_test", pairs: paraphraseTest),
+            ])
+    }
+}
