@@ -6,13 +6,13 @@ import RewardDynamics
 struct InstanceOption: ParsableArguments {
     @Option(name: .long, help: "Instance file (JSON or safetensors; see the README). Default: the built-in task.")
     var instance: String?
+}
 
-    /// Loads the file, turning any problem into one clear line.
-    func load(path: String) throws -> Instance {
-        do {
-            return try InstanceLoader.load(path: path)
-        } catch {
-            throw CLIError(error.description)
-        }
+/// Loads a user's instance file for a subcommand, turning every failure into one `CLIError` line.
+func loadInstanceFile(_ path: String) throws -> Instance {
+    do {
+        return try InstanceLoader.load(path: path)
+    } catch {
+        throw CLIError(error.description)
     }
 }

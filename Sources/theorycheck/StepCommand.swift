@@ -30,7 +30,7 @@ struct StepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let instance = try instanceOption.load(path: instanceOption.instance!)
+        let instance = try loadInstanceFile(instanceOption.instance!)
         let analysis = StepAnalysis(instance: instance, learningRate: eta)
         if json {
             try printJSON(analysis)

@@ -51,7 +51,7 @@ struct TokenShiftOptions: ParsableArguments {
 
     /// The user's file if one was given, otherwise the built-in task.
     func instance() throws -> Instance {
-        if let path = file.instance { return try file.load(path: path) }
+        if let path = file.instance { return try loadInstanceFile(path) }
         do {
             return try task.make()
         } catch let error as InstanceValidationError {
