@@ -19,6 +19,10 @@ public struct ImplicitRewardDynamics: Sendable {
     public private(set) var logits: Matrix
     public let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
+    /// Scratch of `step`: the gradient rows (training contexts x V), kept from one step to the next so a
+    /// step does not fault in a fresh gigabyte at V = 32768. Meaningless between steps; allocated at the
+    /// first step.
+    private var stepGradient = Matrix(rows: 0, columns: 0)
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -55,12 +59,16 @@ public struct ImplicitRewardDynamics: Sendable {
         let readout = readout()
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        let g = readout.gradientRows(
+        if stepGradient.rows != layout.trainContextRows.count || stepGradient.columns != logits.columns {
+            stepGradient = Matrix(rows: layout.trainContextRows.count, columns: logits.columns)
+        }
+        readout.writeGradientRows(
             logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients)
+            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
+            into: &stepGradient)
         // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V)
-        BLAS.gemm(contextKernel, g, alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1,
-                  into: &logits)
+        BLAS.gemm(contextKernel, stepGradient, alpha: learningRate * beta / Double(layout.trainPairs.count),
+                  beta: 1, into: &logits)
         return gradient
     }
 

@@ -18,6 +18,12 @@ public struct ImplicitRewardModel: Sendable {
     private let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
     private let trainContexts: Matrix
+    /// Scratch of `step`: the logits (contexts x V) and the gradient rows (training contexts x V), kept
+    /// from one step to the next. At V = 32768 each is about a gigabyte, and faulting in fresh pages for
+    /// them every step cost as much as the exp work of the step. Their contents mean nothing between steps;
+    /// they are allocated at the first step (a model that is never stepped never holds them).
+    private var stepLogits = Matrix(rows: 0, columns: 0)
+    private var stepGradient = Matrix(rows: 0, columns: 0)
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -55,16 +61,23 @@ public struct ImplicitRewardModel: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) -> BradleyTerryGradient {
-        let logits = logits()
-        let readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
+        let vocabulary = unembedding.rows
+        if stepLogits.rows != layout.contextCount || stepLogits.columns != vocabulary {
+            stepLogits = Matrix(rows: layout.contextCount, columns: vocabulary)
+            stepGradient = Matrix(rows: layout.trainContextRows.count, columns: vocabulary)
+        }
+        // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
+        BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
+        let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        let g = readout.gradientRows(
-            logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients)
+        readout.writeGradientRows(
+            logits: stepLogits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
+            into: &stepGradient)
         // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
-        BLAS.gemm(g, transposeA: true, trainContexts, alpha: learningRate * beta / Double(layout.trainPairs.count),
-                  beta: 1, into: &unembedding)
+        BLAS.gemm(stepGradient, transposeA: true, trainContexts,
+                  alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1, into: &unembedding)
         return gradient
     }
 }
