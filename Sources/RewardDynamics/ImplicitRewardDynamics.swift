@@ -20,9 +20,8 @@ public struct ImplicitRewardDynamics: Sendable {
     public let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
     /// Scratch of `step`: the gradient rows (training contexts x V), kept from one step to the next so a
-    /// step does not fault in a fresh gigabyte at V = 32768. Meaningless between steps; allocated at the
-    /// first step.
-    private var stepGradient = Matrix(rows: 0, columns: 0)
+    /// step does not fault in a fresh gigabyte at V = 32768. Allocated once here; meaningless between steps.
+    private var stepGradient: Matrix
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -30,15 +29,19 @@ public struct ImplicitRewardDynamics: Sendable {
         self.layout = layout
         contextKernel = BLAS.product(
             layout.contexts, layout.contexts.selectingRows(layout.trainContextRows), transposeB: true)
-        logits = BLAS.product(layout.contexts, instance.unembedding, transposeB: true)
+        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
+        // The reference logits pass through the buffer that then receives the initial logits, so that
+        // construction holds one logits-sized matrix, not two.
+        logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
         switch reference {
         case .frozenInitial:
-            let referenceLogits = BLAS.product(layout.contexts, instance.referenceUnembedding, transposeB: true)
-            referenceLogProbabilities = ImplicitReadout(logits: referenceLogits, tokens: layout.contextTokens)
+            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &logits)
+            referenceLogProbabilities = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
                 .targetLogProbabilities
         case .none:
             referenceLogProbabilities = nil
         }
+        BLAS.gemm(layout.contexts, instance.unembedding, transposeB: true, into: &logits)
     }
 
     public func readout() -> ImplicitReadout {
@@ -59,9 +62,6 @@ public struct ImplicitRewardDynamics: Sendable {
         let readout = readout()
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        if stepGradient.rows != layout.trainContextRows.count || stepGradient.columns != logits.columns {
-            stepGradient = Matrix(rows: layout.trainContextRows.count, columns: logits.columns)
-        }
         readout.writeGradientRows(
             logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,

@@ -20,10 +20,10 @@ public struct ImplicitRewardModel: Sendable {
     private let trainContexts: Matrix
     /// Scratch of `step`: the logits (contexts x V) and the gradient rows (training contexts x V), kept
     /// from one step to the next. At V = 32768 each is about a gigabyte, and faulting in fresh pages for
-    /// them every step cost as much as the exp work of the step. Their contents mean nothing between steps;
-    /// they are allocated at the first step (a model that is never stepped never holds them).
-    private var stepLogits = Matrix(rows: 0, columns: 0)
-    private var stepGradient = Matrix(rows: 0, columns: 0)
+    /// them every step cost as much as the exp work of the step. Allocated (and touched) once here, so
+    /// every step costs the same; their contents mean nothing between steps.
+    private var stepLogits: Matrix
+    private var stepGradient: Matrix
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -31,10 +31,13 @@ public struct ImplicitRewardModel: Sendable {
         unembedding = instance.unembedding
         self.layout = layout
         trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
+        stepLogits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
+        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
         switch reference {
         case .frozenInitial:
-            let referenceLogits = BLAS.product(layout.contexts, instance.referenceUnembedding, transposeB: true)
-            referenceLogProbabilities = ImplicitReadout(logits: referenceLogits, tokens: layout.contextTokens)
+            // The reference logits pass through the step's logits buffer: no extra gigabyte at V = 32768.
+            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &stepLogits)
+            referenceLogProbabilities = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
                 .targetLogProbabilities
         case .none:
             referenceLogProbabilities = nil
@@ -61,11 +64,6 @@ public struct ImplicitRewardModel: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) -> BradleyTerryGradient {
-        let vocabulary = unembedding.rows
-        if stepLogits.rows != layout.contextCount || stepLogits.columns != vocabulary {
-            stepLogits = Matrix(rows: layout.contextCount, columns: vocabulary)
-            stepGradient = Matrix(rows: layout.trainContextRows.count, columns: vocabulary)
-        }
         // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
         BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
         let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)

@@ -10,9 +10,12 @@ struct BenchmarkPhases {
         let w = instance.unembedding
         let trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
         var lines: [String] = []
-        for round in 0..<2 {
-            var logits = Matrix(rows: 0, columns: 0)
-            let tLogits = BenchmarkTiming.seconds { logits = BLAS.product(layout.contexts, w, transposeB: true) }
+        var logits = Matrix(rows: layout.contextCount, columns: w.rows)
+        var g = Matrix(rows: layout.trainContextRows.count, columns: w.rows)
+        var update = w
+        for round in 0..<3 {
+            let tLogits = BenchmarkTiming.seconds { BLAS.gemm(layout.contexts, w, transposeB: true, into: &logits) }
+            if round == 2 { usleep(500_000) }
             var readout: ImplicitReadout? = nil
             let tReadout = BenchmarkTiming.seconds {
                 readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
@@ -22,21 +25,25 @@ struct BenchmarkPhases {
                 let rewards = readout!.rewards(layout: layout, referenceLogProbabilities: nil, beta: instance.beta)
                 gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
             }
-            var g = Matrix(rows: 0, columns: 0)
             let tRows = BenchmarkTiming.seconds {
-                g = readout!.gradientRows(
+                readout!.writeGradientRows(
                     logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-                    contextSequence: layout.contextSequence, sequenceCoefficients: gradient!.sequenceCoefficients)
+                    contextSequence: layout.contextSequence, sequenceCoefficients: gradient!.sequenceCoefficients,
+                    into: &g)
             }
-            var update = w
             let tUpdate = BenchmarkTiming.seconds {
                 BLAS.gemm(g, transposeA: true, trainContexts, alpha: 0.1, beta: 1, into: &update)
             }
-            var freshZero = Matrix(rows: 0, columns: 0)
-            let tAlloc = BenchmarkTiming.seconds { freshZero = Matrix(rows: logits.rows, columns: logits.columns) }
-            _ = freshZero.rows
-            lines.append(String(format: "%@ round %d: logits %.3f  readout %.3f  rewards %.4f  gradientRows %.3f  update %.3f  (alloc+zero %.3f)",
-                                size.name, round, tLogits, tReadout, tRewards, tRows, tUpdate, tAlloc))
+            var serial = [Double](repeating: 0, count: logits.rows)
+            let tSerialLSE = BenchmarkTiming.seconds {
+                logits.elements.withUnsafeBufferPointer { p in
+                    for i in 0..<logits.rows {
+                        serial[i] = StableMath.logSumExp(UnsafeBufferPointer(rebasing: p[(i * logits.columns)..<((i + 1) * logits.columns)]))
+                    }
+                }
+            }
+            lines.append(String(format: "%@ round %d%@: logits %.3f  readout %.3f  rewards %.4f  gradientRows %.3f  update %.3f  (serial LSE %.3f)",
+                                size.name, round, round == 2 ? " (sleep before readout)" : "", tLogits, tReadout, tRewards, tRows, tUpdate, tSerialLSE))
         }
         return lines.joined(separator: "\n")
     }

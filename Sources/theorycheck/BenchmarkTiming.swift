@@ -49,11 +49,12 @@ struct BenchmarkTiming: Sendable {
 /// The GFLOP/s of a square dgemm C = A B (N x N, 2 N^3 flops), the reference rate of the machine.
 struct DGEMMProbe {
     /// N for a product comparable to an m x k by k x n one: the cube root of m k n, to a multiple of 32,
-    /// clamped to [64, 4096] (beyond 4096 the rate no longer grows, and one call already takes seconds).
+    /// clamped to [64, 2048] (beyond 2048 the rate of a two-core machine no longer grows, and larger probes
+    /// would take most of the run).
     static func size(comparableTo product: (m: Int, k: Int, n: Int)) -> Int {
         let volume = Double(product.m) * Double(product.k) * Double(product.n)
         let side = Int(cbrt(volume) / 32) * 32
-        return min(4096, max(64, side))
+        return min(2048, max(64, side))
     }
 
     static func gflops(size n: Int, timing: BenchmarkTiming, seed: UInt64) -> (gflops: Double, median: Double) {
