@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
             EX-RM both ways (ex_rm, ex_rm_function_space). GFLOP/s counts only the matrix products of a step \
             (see BenchmarkCase); the reference is a square dgemm of comparable size measured in the same run. \
             A step that takes 10 s or more (the function-space IM-RM at the large size, about a teraflop) \
-            is timed once. The default run takes a few minutes and needs about 4 GB of memory at the large size.
+            is timed once. The default run takes a few minutes and needs about 3 GB of memory at the large size.
             """)
 
     @Option(help: "Comma-separated subset of small, medium, large.")
@@ -27,11 +27,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print machine-readable JSON on standard output instead of a table.")
     var json = false
 
-    @Flag(name: .long, help: .hidden)
+    @Flag(name: .long, help: "Instead, time the phases of the IM-RM parameter-space step (gemms vs. elementwise work).")
     var phases = false
-
-    @Flag(name: .long, help: .hidden)
-    var fingerprint = false
 
     func validate() throws {
         _ = try selectedSizes()
@@ -50,12 +47,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if fingerprint {
-            for size in try selectedSizes() { print(try BenchmarkFingerprint.run(size: size, seed: seed)) }
-            return
-        }
         if phases {
-            for size in try selectedSizes() { print(try BenchmarkPhases.profile(size: size, seed: seed)) }
+            for size in try selectedSizes() {
+                let timings = try BenchmarkPhases.measure(size: size, seed: seed, repeats: repeats, learningRate: 0.1)
+                print(BenchmarkPhases.render(timings, size: size))
+            }
             return
         }
         let runner = BenchmarkRunner(sizes: try selectedSizes(), cases: BenchmarkCase.allCases,

@@ -2,74 +2,75 @@ import Foundation
 import LinearAlgebra
 import RewardDynamics
 
-/// TEMPORARY profiling aid: the IM-RM parameter step split into its phases through public APIs.
+/// The IM-RM parameter-space step taken apart into its phases, for `theorycheck bench --phases`.
+///
+/// It repeats what `ImplicitRewardModel.step` does, through the same public pieces and into buffers
+/// allocated once, and times each piece: the two gemms (the FLOPs) against the elementwise work around
+/// them (row log-sum-exp, rewards and Bradley-Terry weights, exp in the gradient rows). It is a profiling
+/// aid and mirrors the step by hand, so keep it in line with `ImplicitRewardModel.step` when that changes.
 struct BenchmarkPhases {
-    static func profile(size: BenchmarkSize, seed: UInt64) throws -> String {
+    struct Timings: Sendable {
+        var logits = Double.infinity
+        var logSumExp = Double.infinity
+        var rewards = Double.infinity
+        var gradientRows = Double.infinity
+        var update = Double.infinity
+
+        var total: Double { logits + logSumExp + rewards + gradientRows + update }
+    }
+
+    /// Best time of each phase over `repeats` rounds (after one warm-up round).
+    static func measure(size: BenchmarkSize, seed: UInt64, repeats: Int, learningRate: Double) throws -> Timings {
         let instance = try size.instance(seed: seed)
         let layout = SequenceLayout(instance)
-        let w = instance.unembedding
         let trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
-        var lines: [String] = []
-        var logits = Matrix(rows: layout.contextCount, columns: w.rows)
-        var g = Matrix(rows: layout.trainContextRows.count, columns: w.rows)
-        var update = w
-        for round in 0..<3 {
-            let tLogits = BenchmarkTiming.seconds { BLAS.gemm(layout.contexts, w, transposeB: true, into: &logits) }
-            if round == 2 { usleep(500_000) }
-            var readout: ImplicitReadout? = nil
-            let tReadout = BenchmarkTiming.seconds {
+        var unembedding = instance.unembedding
+        var logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
+        var g = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
+        var best = Timings()
+        for round in 0...repeats {
+            var current = Timings()
+            current.logits = BenchmarkTiming.seconds {
+                BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &logits)
+            }
+            var readout: ImplicitReadout?
+            current.logSumExp = BenchmarkTiming.seconds {
                 readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
             }
-            var gradient: BradleyTerryGradient? = nil
-            let tRewards = BenchmarkTiming.seconds {
+            var gradient: BradleyTerryGradient?
+            current.rewards = BenchmarkTiming.seconds {
                 let rewards = readout!.rewards(layout: layout, referenceLogProbabilities: nil, beta: instance.beta)
                 gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
             }
-            let tRows = BenchmarkTiming.seconds {
+            current.gradientRows = BenchmarkTiming.seconds {
                 readout!.writeGradientRows(
                     logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
                     contextSequence: layout.contextSequence, sequenceCoefficients: gradient!.sequenceCoefficients,
                     into: &g)
             }
-            let tUpdate = BenchmarkTiming.seconds {
-                BLAS.gemm(g, transposeA: true, trainContexts, alpha: 0.1, beta: 1, into: &update)
+            current.update = BenchmarkTiming.seconds {
+                BLAS.gemm(g, transposeA: true, trainContexts,
+                          alpha: learningRate * instance.beta / Double(layout.trainPairs.count), beta: 1,
+                          into: &unembedding)
             }
-            var serial = [Double](repeating: 0, count: logits.rows)
-            let tSerialLSE = BenchmarkTiming.seconds {
-                logits.elements.withUnsafeBufferPointer { p in
-                    for i in 0..<logits.rows {
-                        serial[i] = StableMath.logSumExp(UnsafeBufferPointer(rebasing: p[(i * logits.columns)..<((i + 1) * logits.columns)]))
-                    }
-                }
-            }
-            lines.append(String(format: "%@ round %d%@: logits %.3f  readout %.3f  rewards %.4f  gradientRows %.3f  update %.3f  (serial LSE %.3f)",
-                                size.name, round, round == 2 ? " (sleep before readout)" : "", tLogits, tReadout, tRewards, tRows, tUpdate, tSerialLSE))
+            if round == 0 { continue }
+            best.logits = min(best.logits, current.logits)
+            best.logSumExp = min(best.logSumExp, current.logSumExp)
+            best.rewards = min(best.rewards, current.rewards)
+            best.gradientRows = min(best.gradientRows, current.gradientRows)
+            best.update = min(best.update, current.update)
         }
-        return lines.joined(separator: "\n")
+        return best
     }
-}
 
-/// TEMPORARY: bit-level fingerprints of a few steps, to check that optimizations change no result.
-struct BenchmarkFingerprint {
-    static func run(size: BenchmarkSize, seed: UInt64) throws -> String {
-        let instance = try size.instance(seed: seed)
-        let layout = SequenceLayout(instance)
-        func hash(_ values: [Double]) -> String {
-            var h: UInt64 = 1469598103934665603
-            for v in values { h = (h ^ v.bitPattern) &* 1099511628211 }
-            return String(h, radix: 16)
+    static func render(_ timings: Timings, size: BenchmarkSize) -> String {
+        func cell(_ name: String, _ seconds: Double) -> String {
+            String(format: "%@ %.3e s (%.0f%%)", name, seconds, 100 * seconds / timings.total)
         }
-        var lines: [String] = []
-        var model = ImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial)
-        var dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
-        for _ in 0..<3 {
-            let a = model.step(learningRate: 0.5)
-            let b = dynamics.step(learningRate: 0.5)
-            lines.append("im param rewards \(hash(a.rewards)) loss \(a.loss)  function rewards \(hash(b.rewards)) loss \(b.loss)")
-        }
-        lines.append("im W \(hash(model.unembedding.elements)) rewards \(hash(model.rewards())) logits \(hash(dynamics.logits.elements)) rewards \(hash(dynamics.rewards()))")
-        let prediction = dynamics.firstOrderPrediction(learningRate: 0.5)
-        lines.append("first order \(hash(prediction.predicted)) \(hash(prediction.tokenIdentity)) \(hash(prediction.competition))")
-        return lines.joined(separator: "\n")
+        return "\(size.name) im_rm step phases: " + [
+            cell("logits gemm", timings.logits), cell("log-sum-exp", timings.logSumExp),
+            cell("rewards", timings.rewards), cell("gradient rows", timings.gradientRows),
+            cell("update gemm", timings.update),
+        ].joined(separator: ", ")
     }
 }
