@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
             128, 8) and large (32768, 512, 256, 8), times one full-batch step of the IM-RM trained in \
             parameter space (im_rm), of its function-space closed form (im_rm_function_space), and of the \
             EX-RM both ways (ex_rm, ex_rm_function_space). GFLOP/s counts only the matrix products of a step \
-            (see BenchmarkCase); the reference is a square dgemm of comparable size measured in the same run. \
+            (see BenchmarkCase); the reference is a square dgemm of comparable size, measured just before \
+            and just after each case (the better of the two, since the machine's load drifts). \
             A step that takes 10 s or more (the function-space IM-RM at the large size, about a teraflop) \
             is timed once. The default run takes a few minutes and needs about 3 GB of memory at the large size.
             """)
@@ -108,7 +109,7 @@ struct BenchmarkTable {
         }
         lines.append("")
         lines.append("GFLOP/s counts the matrix products of a step only; ratio = GFLOP/s over a square dgemm of size N")
-        lines.append("measured in this run (best of \(report.repeats) samples each; the machine's best: \(String(format: "%.2f", report.dgemmGflops)) GFLOP/s).")
+        lines.append("measured around each case (best of \(report.repeats) samples each; the machine's best: \(String(format: "%.2f", report.dgemmGflops)) GFLOP/s).")
         return lines.joined(separator: "\n")
     }
 

@@ -41,7 +41,7 @@ struct BenchmarkCaseResult: Encodable, Sendable {
 
 /// Everything `theorycheck bench --json` prints.
 struct BenchmarkReport: Encodable, Sendable {
-    /// The best square-dgemm rate measured in this run (over the probe sizes used).
+    /// The best square-dgemm rate measured in this run (over every probe).
     let dgemmGflops: Double
     let seed: UInt64
     let repeats: Int
@@ -64,7 +64,7 @@ struct BenchmarkRunner {
     let learningRate = 0.1
 
     func run(progress: (String) -> Void) throws -> BenchmarkReport {
-        var probes: [Int: Double] = [:]
+        var bestDGEMM = 0.0
         var results: [BenchmarkCaseResult] = []
         for size in sizes {
             progress("\(size.name): building the instance")
@@ -73,19 +73,22 @@ struct BenchmarkRunner {
             let shape = BenchmarkShape(instance: instance, layout: layout)
             for benchmarkCase in cases {
                 let dgemmSize = DGEMMProbe.size(comparableTo: benchmarkCase.largestProduct(shape))
-                if probes[dgemmSize] == nil {
-                    progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
-                    probes[dgemmSize] = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
-                }
-                let dgemm = probes[dgemmSize]!
+                // The machine is shared and its load drifts, so the reference is measured just before and
+                // just after the case, and the better of the two is kept (a conservative ratio).
+                progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
+                let before = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
                 progress("\(size.name): \(benchmarkCase.rawValue)")
                 let measurement: BenchmarkTiming.Measurement
                 do {
-                    // The simulator (up to three logits-sized matrices at the large size) is freed at the
+                    // The simulator (up to two logits-sized matrices at the large size) is freed at the
                     // end of this scope, before the next one is built.
                     let step = benchmarkCase.makeStepper(instance: instance, layout: layout, learningRate: learningRate)
                     measurement = timing.measure(step)
                 }
+                progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
+                let after = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
+                let dgemm = max(before, after)
+                bestDGEMM = max(bestDGEMM, dgemm)
                 let flops = benchmarkCase.flopsPerStep(shape)
                 let gflops = flops / measurement.best * 1e-9
                 results.append(BenchmarkCaseResult(
@@ -97,7 +100,7 @@ struct BenchmarkRunner {
                     ratioToDGEMM: gflops / dgemm))
             }
         }
-        return BenchmarkReport(dgemmGflops: probes.values.max() ?? 0, seed: seed, repeats: timing.repeats,
+        return BenchmarkReport(dgemmGflops: bestDGEMM, seed: seed, repeats: timing.repeats,
                                cases: results)
     }
 }
