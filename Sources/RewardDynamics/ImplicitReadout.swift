@@ -51,11 +51,25 @@ public struct ImplicitReadout: Sendable {
     public func gradientRows(logits: Matrix, rows: [Int], tokens: [Int], contextSequence: [Int],
                              sequenceCoefficients: [Double]) -> Matrix
     {
+        var g = Matrix(rows: rows.count, columns: logits.columns)
+        writeGradientRows(logits: logits, rows: rows, tokens: tokens, contextSequence: contextSequence,
+                          sequenceCoefficients: sequenceCoefficients, into: &g)
+        return g
+    }
+
+    /// `gradientRows` written into `g` (rows.count x V), whose contents are overwritten, so that a
+    /// simulator can keep one buffer across steps instead of faulting in a fresh gigabyte every step.
+    /// Rows run in parallel (`RowBlocks`); each row is computed exactly as in a serial loop.
+    public func writeGradientRows(logits: Matrix, rows: [Int], tokens: [Int], contextSequence: [Int],
+                                  sequenceCoefficients: [Double], into g: inout Matrix)
+    {
         let vocabulary = logits.columns
-        var g = Matrix(rows: rows.count, columns: vocabulary)
+        precondition(g.rows == rows.count && g.columns == vocabulary,
+                     "gradient rows: buffer is \(g.rows) x \(g.columns), expected \(rows.count) x \(vocabulary)")
         g.elements.withUnsafeMutableBufferPointer { out in
             logits.elements.withUnsafeBufferPointer { source in
-                for (j, c) in rows.enumerated() {
+                RowBlocks.forEachRow(rows: rows.count, columns: vocabulary) { j in
+                    let c = rows[j]
                     let a = sequenceCoefficients[contextSequence[c]]
                     let shift = logSumExp[c]
                     let input = source.baseAddress! + c * vocabulary
@@ -65,6 +79,5 @@ public struct ImplicitReadout: Sendable {
                 }
             }
         }
-        return g
     }
 }

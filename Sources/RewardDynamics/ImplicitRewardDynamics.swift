@@ -19,6 +19,9 @@ public struct ImplicitRewardDynamics: Sendable {
     public private(set) var logits: Matrix
     public let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
+    /// Scratch of `step`: the gradient rows (training contexts x V), kept from one step to the next so a
+    /// step does not fault in a fresh gigabyte at V = 32768. Allocated once here; meaningless between steps.
+    private var stepGradient: Matrix
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -26,15 +29,19 @@ public struct ImplicitRewardDynamics: Sendable {
         self.layout = layout
         contextKernel = BLAS.product(
             layout.contexts, layout.contexts.selectingRows(layout.trainContextRows), transposeB: true)
-        logits = BLAS.product(layout.contexts, instance.unembedding, transposeB: true)
+        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
+        // The reference logits pass through the buffer that then receives the initial logits, so that
+        // construction holds one logits-sized matrix, not two.
+        logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
         switch reference {
         case .frozenInitial:
-            let referenceLogits = BLAS.product(layout.contexts, instance.referenceUnembedding, transposeB: true)
-            referenceLogProbabilities = ImplicitReadout(logits: referenceLogits, tokens: layout.contextTokens)
+            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &logits)
+            referenceLogProbabilities = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
                 .targetLogProbabilities
         case .none:
             referenceLogProbabilities = nil
         }
+        BLAS.gemm(layout.contexts, instance.unembedding, transposeB: true, into: &logits)
     }
 
     public func readout() -> ImplicitReadout {
@@ -55,12 +62,13 @@ public struct ImplicitRewardDynamics: Sendable {
         let readout = readout()
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        let g = readout.gradientRows(
+        readout.writeGradientRows(
             logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients)
+            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
+            into: &stepGradient)
         // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V)
-        BLAS.gemm(contextKernel, g, alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1,
-                  into: &logits)
+        BLAS.gemm(contextKernel, stepGradient, alpha: learningRate * beta / Double(layout.trainPairs.count),
+                  beta: 1, into: &logits)
         return gradient
     }
 

@@ -18,6 +18,12 @@ public struct ImplicitRewardModel: Sendable {
     private let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
     private let trainContexts: Matrix
+    /// Scratch of `step`: the logits (contexts x V) and the gradient rows (training contexts x V), kept
+    /// from one step to the next. At V = 32768 each is about a gigabyte, and faulting in fresh pages for
+    /// them every step cost as much as the exp work of the step. Allocated (and touched) once here, so
+    /// every step costs the same; their contents mean nothing between steps.
+    private var stepLogits: Matrix
+    private var stepGradient: Matrix
 
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
         self.reference = reference
@@ -25,10 +31,13 @@ public struct ImplicitRewardModel: Sendable {
         unembedding = instance.unembedding
         self.layout = layout
         trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
+        stepLogits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
+        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
         switch reference {
         case .frozenInitial:
-            let referenceLogits = BLAS.product(layout.contexts, instance.referenceUnembedding, transposeB: true)
-            referenceLogProbabilities = ImplicitReadout(logits: referenceLogits, tokens: layout.contextTokens)
+            // The reference logits pass through the step's logits buffer: no extra gigabyte at V = 32768.
+            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &stepLogits)
+            referenceLogProbabilities = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
                 .targetLogProbabilities
         case .none:
             referenceLogProbabilities = nil
@@ -55,16 +64,18 @@ public struct ImplicitRewardModel: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) -> BradleyTerryGradient {
-        let logits = logits()
-        let readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
+        // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
+        BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
+        let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        let g = readout.gradientRows(
-            logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients)
+        readout.writeGradientRows(
+            logits: stepLogits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+            contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
+            into: &stepGradient)
         // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
-        BLAS.gemm(g, transposeA: true, trainContexts, alpha: learningRate * beta / Double(layout.trainPairs.count),
-                  beta: 1, into: &unembedding)
+        BLAS.gemm(stepGradient, transposeA: true, trainContexts,
+                  alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1, into: &unembedding)
         return gradient
     }
 }
