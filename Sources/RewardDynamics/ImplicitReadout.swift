@@ -9,6 +9,21 @@ public enum ImplicitReference: Sendable {
     case none
 }
 
+extension ImplicitReference {
+    /// ln p^ref_c(y_c) for every context of the layout, or nil without a reference. The reference logits
+    /// are computed into `scratch` (contexts x V), so a caller that owns a logits-sized buffer needs no
+    /// second one.
+    func targetLogProbabilities(instance: Instance, layout: SequenceLayout, scratch: inout Matrix) -> [Double]? {
+        switch self {
+        case .frozenInitial:
+            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &scratch)
+            return ImplicitReadout(logits: scratch, tokens: layout.contextTokens).targetLogProbabilities
+        case .none:
+            return nil
+        }
+    }
+}
+
 /// What an IM-RM reads off a matrix of next-token logits (one row per context).
 ///
 /// For context c with target token y_c: ln p_c(y_c) = logits[c, y_c] - logsumexp(logits[c, :]).

@@ -33,14 +33,8 @@ public struct ImplicitRewardDynamics: Sendable {
         // The reference logits pass through the buffer that then receives the initial logits, so that
         // construction holds one logits-sized matrix, not two.
         logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
-        switch reference {
-        case .frozenInitial:
-            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &logits)
-            referenceLogProbabilities = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
-                .targetLogProbabilities
-        case .none:
-            referenceLogProbabilities = nil
-        }
+        referenceLogProbabilities = reference.targetLogProbabilities(
+            instance: instance, layout: layout, scratch: &logits)
         BLAS.gemm(layout.contexts, instance.unembedding, transposeB: true, into: &logits)
     }
 

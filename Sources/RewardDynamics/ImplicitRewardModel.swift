@@ -33,15 +33,9 @@ public struct ImplicitRewardModel: Sendable {
         trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
         stepLogits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
         stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
-        switch reference {
-        case .frozenInitial:
-            // The reference logits pass through the step's logits buffer: no extra gigabyte at V = 32768.
-            BLAS.gemm(layout.contexts, instance.referenceUnembedding, transposeB: true, into: &stepLogits)
-            referenceLogProbabilities = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
-                .targetLogProbabilities
-        case .none:
-            referenceLogProbabilities = nil
-        }
+        // The reference logits pass through the step's logits buffer: no extra gigabyte at V = 32768.
+        referenceLogProbabilities = reference.targetLogProbabilities(
+            instance: instance, layout: layout, scratch: &stepLogits)
     }
 
     /// W h_c for every context, (contexts) x V.

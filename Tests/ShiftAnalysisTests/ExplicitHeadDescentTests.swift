@@ -24,8 +24,8 @@ final class ExplicitHeadDescentTests: XCTestCase {
         }
     }
 
-    func testLossFallsOnSeparableData() throws {
-        try propertySweep(seeds: 0..<6) { sweep in
+    func testLossFallsOnSeparableData() {
+        propertySweep(seeds: 0..<6) { sweep in
             let z = GaussianSampling.matrix(rows: 5, columns: 8, using: &sweep.generator)
             var descent = ExplicitHeadDescent(differences: z, head: [Double](repeating: 0, count: 8))
             XCTAssertEqual(descent.loss(), log(2), accuracy: 1e-15)
