@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
-        .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        .target(name: "Tasks", dependencies: ["RewardDynamics", "TinyLM", "LinearAlgebra"]),
         .target(name: "Reports", dependencies: []),
         // Shared by the test targets only: seeded property sweeps, tolerances, finite differences.
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"]),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TinyLM", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
-        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "TinyLM", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck"]),
     ]
