@@ -107,9 +107,8 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
     public let testBefore: PreferenceAccuracy
     public let train: PreferenceAccuracy
     public let test: PreferenceAccuracy
-    /// Mean Bradley-Terry loss of the first and the last tenth of the steps (batch losses).
-    public let initialLoss: Double
-    public let finalLoss: Double
+    /// Mean Bradley-Terry batch loss over each tenth of the steps (fewer entries with fewer than 10 steps).
+    public let lossByTenth: [Double]
     /// The IM-RM only: its policy's sampled answers on the test graphs before (pi = pi_ref) and after
     /// training, and the exact probability pi(C | x) it gives the valid cycles, averaged over test graphs.
     public let generationBefore: HamiltonianCyclesGeneration.Result?
@@ -123,8 +122,7 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         case trainBefore = "train_before"
         case testBefore = "test_before"
         case train, test
-        case initialLoss = "initial_loss"
-        case finalLoss = "final_loss"
+        case lossByTenth = "loss_by_tenth"
         case generationValidFraction = "generation_valid_fraction"
         case generationBefore = "generation_before"
         case generationAfter = "generation_after"
@@ -137,7 +135,7 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
     }
 
     public init(trainBefore: PreferenceAccuracy, testBefore: PreferenceAccuracy, train: PreferenceAccuracy,
-                test: PreferenceAccuracy, initialLoss: Double, finalLoss: Double,
+                test: PreferenceAccuracy, lossByTenth: [Double],
                 generationBefore: HamiltonianCyclesGeneration.Result?, generationAfter: HamiltonianCyclesGeneration.Result?,
                 validMassBefore: Double?, validMassAfter: Double?)
     {
@@ -145,8 +143,7 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         self.testBefore = testBefore
         self.train = train
         self.test = test
-        self.initialLoss = initialLoss
-        self.finalLoss = finalLoss
+        self.lossByTenth = lossByTenth
         self.generationBefore = generationBefore
         self.generationAfter = generationAfter
         self.validMassBefore = validMassBefore
@@ -159,8 +156,7 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         testBefore = try container.decode(PreferenceAccuracy.self, forKey: .testBefore)
         train = try container.decode(PreferenceAccuracy.self, forKey: .train)
         test = try container.decode(PreferenceAccuracy.self, forKey: .test)
-        initialLoss = try container.decode(Double.self, forKey: .initialLoss)
-        finalLoss = try container.decode(Double.self, forKey: .finalLoss)
+        lossByTenth = try container.decode([Double].self, forKey: .lossByTenth)
         generationBefore = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationBefore)
         generationAfter = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationAfter)
         let mass = try container.decodeIfPresent(BeforeAfter.self, forKey: .validMass)
@@ -176,8 +172,7 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         try container.encode(testBefore, forKey: .testBefore)
         try container.encode(train, forKey: .train)
         try container.encode(test, forKey: .test)
-        try container.encode(initialLoss, forKey: .initialLoss)
-        try container.encode(finalLoss, forKey: .finalLoss)
+        try container.encode(lossByTenth, forKey: .lossByTenth)
         if let generationBefore, let generationAfter {
             try container.encode(BeforeAfter(before: generationBefore.validFraction, after: generationAfter.validFraction),
                                  forKey: .generationValidFraction)
@@ -193,9 +188,9 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 /// Everything one run of the experiment measured.
 public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
     public let config: HamiltonianExperimentConfig
-    /// The supervised loss -ln pi_ref(y | x) on random permutations, mean of the last tenth of the steps;
-    /// ln N! is the floor for a model that answers uniformly random permutations.
-    public let referenceFinalLoss: Double?
+    /// The supervised loss -ln pi_ref(y | x) on random permutations, mean over each tenth of the steps;
+    /// ln N! is the floor, reached by a model that answers uniformly random permutations.
+    public let referenceLossByTenth: [Double]
     /// Exact chance figures on the test graphs (see `HamiltonianCyclesGeneration`).
     public let randomPermutationChance: Double
     public let uniformTokenChance: Double
@@ -208,7 +203,7 @@ public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case config
-        case referenceFinalLoss = "reference_final_loss"
+        case referenceLossByTenth = "reference_loss_by_tenth"
         case randomPermutationChance = "random_permutation_chance"
         case uniformTokenChance = "uniform_token_chance"
         case implicitReward = "im_rm"
@@ -266,6 +261,15 @@ public struct HamiltonianExperiment: Sendable {
         return mass.reduce(0, +) / Double(graphs.count)
     }
 
+    /// The means of `values` over ten consecutive, nearly equal segments (one per value when fewer than 10).
+    public static func meansByTenth(_ values: [Double]) -> [Double] {
+        let segments = min(10, values.count)
+        return (0..<segments).map { segment in
+            let range = (segment * values.count / segments)..<((segment + 1) * values.count / segments)
+            return values[range].reduce(0, +) / Double(range.count)
+        }
+    }
+
     public func run(progress: (Stage, Int, Int) -> Void = { _, _, _ in }) throws -> HamiltonianExperimentResult {
         // Independent streams, one per random part, so changing one part's size leaves the others alone.
         var seeds = SeededGenerator(seed: config.seed)
@@ -310,14 +314,10 @@ public struct HamiltonianExperiment: Sendable {
             var training = config.rewardTraining
             training.seed = seed
             let losses = try model.train(on: trainPairs, configuration: training) { progress(stage, $0, $1) }
-            let tenth = max(1, losses.count / 10)
-            func mean(_ values: ArraySlice<Double>) -> Double {
-                values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
-            }
             return (HamiltonianRewardModelOutcome(
                 trainBefore: trainBefore, testBefore: testBefore, train: try model.accuracy(on: trainPairs),
-                test: try model.accuracy(on: testPairs), initialLoss: mean(losses.prefix(tenth)),
-                finalLoss: mean(losses.suffix(tenth)), generationBefore: nil, generationAfter: nil,
+                test: try model.accuracy(on: testPairs), lossByTenth: Self.meansByTenth(losses),
+                generationBefore: nil, generationAfter: nil,
                 validMassBefore: nil, validMassAfter: nil), model)
         }
 
@@ -329,17 +329,14 @@ public struct HamiltonianExperiment: Sendable {
             model: implicitModel.model, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
         let implicitOutcome = HamiltonianRewardModelOutcome(
             trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
-            test: implicitTrained.test, initialLoss: implicitTrained.initialLoss, finalLoss: implicitTrained.finalLoss,
+            test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
             generationBefore: generationBefore, generationAfter: generationAfter,
             validMassBefore: try Self.validProbabilityMass(of: reference, graphs: testGraphs, vocabulary: vocabulary),
             validMassAfter: try Self.validProbabilityMass(of: implicitModel.model, graphs: testGraphs, vocabulary: vocabulary))
         let (explicitOutcome, _) = try outcome(.explicit(backbone: reference), stage: .explicitReward, seed: explicitSeed)
 
-        let tenth = max(1, referenceLosses.count / 10)
-        let referenceFinalLoss = referenceLosses.isEmpty
-            ? nil : referenceLosses.suffix(tenth).reduce(0, +) / Double(tenth)
         return HamiltonianExperimentResult(
-            config: config, referenceFinalLoss: referenceFinalLoss,
+            config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
             randomPermutationChance: HamiltonianCyclesGeneration.randomPermutationChance(testGraphs),
             uniformTokenChance: HamiltonianCyclesGeneration.uniformTokenChance(testGraphs),
             implicitReward: implicitOutcome, explicitReward: explicitOutcome)

@@ -49,6 +49,9 @@ struct HamiltonianCommand: ParsableCommand {
             help: "Supervised steps on random permutations that make pi_ref (0: pi_ref is the untrained model).")
     var referenceSteps = HamiltonianExperimentConfig.standard.referenceSteps
 
+    @Option(name: .customLong("reference-lr"), help: "Adam learning rate of the supervised format steps.")
+    var referenceLR = HamiltonianExperimentConfig.standard.referenceLearningRate
+
     @Option(help: "Reward-model training steps (Adam, every parameter trains).")
     var steps = HamiltonianExperimentConfig.standard.rewardTraining.steps
 
@@ -89,6 +92,9 @@ struct HamiltonianCommand: ParsableCommand {
         }
         guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
         guard referenceSteps >= 0 else { throw ValidationError("--reference-steps must be 0 or more, got \(referenceSteps)") }
+        guard referenceLR > 0, referenceLR.isFinite else {
+            throw ValidationError("--reference-lr must be a positive number, got \(referenceLR)")
+        }
         guard steps >= 0 else { throw ValidationError("--steps must be 0 or more, got \(steps)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
@@ -109,6 +115,7 @@ struct HamiltonianCommand: ParsableCommand {
         config.layers = layers
         config.heads = heads
         config.referenceSteps = referenceSteps
+        config.referenceLearningRate = referenceLR
         config.rewardTraining.steps = steps
         config.rewardTraining.batchSize = batchSize
         config.rewardTraining.adam.learningRate = lr

@@ -37,7 +37,7 @@ struct HamiltonianReport {
         for (label, outcome) in [("IM-RM", implicit), ("EX-RM", explicit)] {
             table.addRow([label, fixed(outcome.trainBefore.accuracy), fixed(outcome.testBefore.accuracy),
                           fixed(outcome.train.accuracy), fixed(outcome.test.accuracy),
-                          number(outcome.initialLoss) + " / " + number(outcome.finalLoss)])
+                          number(outcome.lossByTenth.first) + " / " + number(outcome.lossByTenth.last)])
         }
         table.addRow(["paper: Pythia-1B IM-RM, N = 10", "-", "-", "-", fixed(HamiltonianExperimentResult.paperTestAccuracy), "-"])
         return table
