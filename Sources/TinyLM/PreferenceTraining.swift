@@ -139,16 +139,25 @@ public struct PreferenceRewardModel: Sendable {
 
     /// The rewards of each sequence's response (rows of `batch`), B x 1, on `tape`; the returned bound
     /// parameters are the model's and the head's, for gradients.
-    private func rewards(_ batch: TokenBatch, on tape: Tape, differentiable: Bool) throws
+    ///
+    /// `referenceLogProbabilities` (IM-RM only) may give ln pi_ref(y | x) of each row, computed once
+    /// before training since pi_ref never changes; without it the reference runs on this batch.
+    private func rewards(_ batch: TokenBatch, on tape: Tape, differentiable: Bool,
+                         referenceLogProbabilities: [Double]? = nil) throws
         -> (rewards: Variable, model: BoundParameters, head: BoundParameters)
     {
         let pass = try model.forward(batch, on: tape, differentiable: differentiable)
         let boundHead = head.bind(to: tape, differentiable: differentiable)
         switch objective {
         case .implicitReward:
-            let frozen = try reference!.forward(batch, on: tape, differentiable: false)
-            let difference = tape.subtract(pass.responseLogProbabilities(on: tape),
-                                           frozen.responseLogProbabilities(on: tape))  // B x 1
+            let referenceValues: Variable
+            if let referenceLogProbabilities {
+                referenceValues = tape.constant(Matrix(rows: batch.count, columns: 1, elements: referenceLogProbabilities))
+            } else {
+                referenceValues = try reference!.forward(batch, on: tape, differentiable: false)
+                    .responseLogProbabilities(on: tape)  // B x 1
+            }
+            let difference = tape.subtract(pass.responseLogProbabilities(on: tape), referenceValues)  // B x 1
             return (tape.scale(difference, by: beta), pass.parameters, boundHead)
         case .explicitReward:
             return (tape.matmul(pass.lastHidden(on: tape), boundHead[Self.headName]), pass.parameters, boundHead)  // B x 1
@@ -198,6 +207,14 @@ public struct PreferenceRewardModel: Sendable {
         case (.implicitReward, false): try model.parameters.freezeAll(except: [TinyLMParameterName.unembedding])
         case (.explicitReward, false): try model.parameters.freezeAll(except: [])
         }
+        // ln pi_ref of every chosen and rejected response, once: the reference is frozen.
+        var referenceChosen: [Double] = []
+        var referenceRejected: [Double] = []
+        if objective == .implicitReward, let reference {
+            referenceChosen = try reference.responseLogProbabilities(prompts: pairs.map(\.prompt), responses: pairs.map(\.chosen))
+            referenceRejected = try reference.responseLogProbabilities(prompts: pairs.map(\.prompt),
+                                                                       responses: pairs.map(\.rejected))
+        }
         var modelOptimizer = Adam(configuration.adam)
         var headOptimizer = Adam(configuration.adam)
         var generator = SeededGenerator(seed: configuration.seed)
@@ -212,7 +229,10 @@ public struct PreferenceRewardModel: Sendable {
             }
             let chunk = indices.map { pairs[$0] }
             let tape = Tape()
-            let (rewards, boundModel, boundHead) = try rewards(Self.batch(chunk), on: tape, differentiable: true)
+            let cached = objective == .implicitReward
+                ? indices.map { referenceChosen[$0] } + indices.map { referenceRejected[$0] } : nil
+            let (rewards, boundModel, boundHead) = try rewards(Self.batch(chunk), on: tape, differentiable: true,
+                                                               referenceLogProbabilities: cached)
             let count = chunk.count
             let loss = RewardLoss.bradleyTerry(on: tape, chosen: tape.sliceRows(rewards, 0..<count),
                                                rejected: tape.sliceRows(rewards, count..<(2 * count)))  // 1 x 1
