@@ -7,20 +7,8 @@ import LinearAlgebra
 // mean-pooled EX-RM, IM-RM, IM-RM without reference, EX-GRM) was being built on another branch. It only
 // composes existing primitives (forward passes, `responseLogProbabilities`, `lastHidden`,
 // `RewardLoss.bradleyTerry`, Adam); when the two meet, this file is meant to be folded into that
-// trainer, keeping `TokenPreferencePair` and the accuracy convention below.
-
-/// A preference pair of token sequences: a prompt and a chosen and a rejected response to it.
-public struct TokenPreferencePair: Sendable, Equatable, Hashable, Codable {
-    public let prompt: [Int]
-    public let chosen: [Int]
-    public let rejected: [Int]
-
-    public init(prompt: [Int], chosen: [Int], rejected: [Int]) {
-        self.prompt = prompt
-        self.chosen = chosen
-        self.rejected = rejected
-    }
-}
+// trainer, keeping the accuracy convention below. `TokenPreferencePair` has its own file under the same
+// name and path as that branch's, with the same fields and initializer, so the two meet as one type.
 
 /// The two reward models of Razin et al. (Sec. 2; THEORY.md section 1) on a language model.
 public enum PreferenceObjective: String, Codable, Sendable, CaseIterable {
