@@ -4,6 +4,8 @@ extension TinyLM {
     /// ln pi(y_i | x_i) = sum_k ln p(y_i[k] | x_i, y_i[..<k]) for each (prompt, response) pair, from
     /// forward passes without gradients, `batchSize` sequences at a time. Throws for an empty prompt or
     /// response, tokens outside the vocabulary, or sequences longer than the context.
+    ///
+    /// Properties (tested): equals the sum of `nextTokenLogProbabilities` along the response.
     public func responseLogProbabilities(prompts: [[Int]], responses: [[Int]], batchSize: Int = 64) throws -> [Double] {
         precondition(prompts.count == responses.count, "\(prompts.count) prompts for \(responses.count) responses")
         precondition(batchSize > 0, "batchSize must be positive")
@@ -22,6 +24,9 @@ extension TinyLM {
     /// One optimizer step on the mean response negative log-likelihood of `batch`,
     /// L = -(1/B) sum_i ln pi(y_i | x_i) with y_i = tokens[responseStarts[i]...] (supervised fine-tuning:
     /// the prompt tokens are context only, never targets). Returns the loss before the update.
+    ///
+    /// Properties (tested): the loss is minus the mean of `responseLogProbabilities`; repeated steps on
+    /// one batch lower it.
     @discardableResult
     public mutating func trainResponseLikelihood(on batch: TokenBatch, optimizer: inout some Optimizer) throws -> Double {
         let tape = Tape()
