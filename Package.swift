@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
-        .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        .target(name: "Tasks", dependencies: ["RewardDynamics", "TinyLM", "LinearAlgebra"]),
         .target(name: "Reports", dependencies: []),
         // Theorem 2 (token-level shift): max-margin predictions, unseen-token checks, real-model analysis,
         // the alignment x overlap phase diagram.
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TinyLM", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
-        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "TinyLM", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "ShiftAnalysisTests",
                     dependencies: ["TestSupport", "ShiftAnalysis", "RewardDynamics", "MaxMargin", "Tasks", "LinearAlgebra"]),

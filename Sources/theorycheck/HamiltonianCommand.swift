@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Tasks
+import TinyLM
+
+struct HamiltonianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hamiltonian",
+        abstract: "Verification without generation: a small LM trained as an IM-RM on Hamiltonian cycles.",
+        discussion: """
+            Random graphs with a planted Hamiltonian cycle (N vertices, other edges with probability p). A \
+            small transformer first learns the answer format from uniformly random permutations (pi_ref: it \
+            knows nothing about which permutations are cycles). It is then trained as an IM-RM \
+            (beta ln pi/pi_ref) and, separately, as an EX-RM (linear head on the last hidden state) on \
+            verification pairs: chosen = the planted cycle, rejected = a random permutation that is not a \
+            cycle. Reported: verification accuracy (train, test) of both, and how often the IM-RM's own \
+            policy generates a valid cycle on the test graphs before and after training (sampled, and the \
+            exact probability summed over all valid cycles), beside the exact chance figures and the paper's \
+            (Pythia-1B, N = 10: 0.993 test accuracy, 0 correct generations). Theorem 1 says the two can \
+            come apart: a reward can verify well while its policy almost never generates.
+
+            The defaults are scaled down from the paper (N = 6 instead of 10, 2048 / 128 graphs instead of \
+            1000 / 200, a d = 32 two-layer model instead of Pythia-1B) so a release build runs in about \
+            three minutes of CPU.
+            """)
+
+    @Option(name: .customLong("vertices"), help: "N, vertices per graph (3 ... 20).")
+    var vertexCount = HamiltonianExperimentConfig.standard.task.vertexCount
+
+    @Option(name: .customLong("edge-probability"), help: "p, probability of each edge outside the planted cycle, in [0, 1).")
+    var edgeProbability = HamiltonianExperimentConfig.standard.task.edgeProbability
+
+    @Option(name: .customLong("train"), help: "Training graphs (one preference pair each).")
+    var trainCount = HamiltonianExperimentConfig.standard.task.trainCount
+
+    @Option(name: .customLong("test"), help: "Test graphs (one preference pair each; their prompts are also sampled).")
+    var testCount = HamiltonianExperimentConfig.standard.task.testCount
+
+    @Option(help: "Model width d (a multiple of --heads).")
+    var width = HamiltonianExperimentConfig.standard.width
+
+    @Option(help: "Transformer blocks.")
+    var layers = HamiltonianExperimentConfig.standard.layers
+
+    @Option(help: "Attention heads per block.")
+    var heads = HamiltonianExperimentConfig.standard.heads
+
+    @Option(name: .customLong("reference-steps"),
+            help: "Supervised steps on random permutations that make pi_ref (0: pi_ref is the untrained model).")
+    var referenceSteps = HamiltonianExperimentConfig.standard.referenceSteps
+
+    @Option(name: .customLong("reference-lr"), help: "Adam learning rate of the supervised format steps.")
+    var referenceLR = HamiltonianExperimentConfig.standard.referenceLearningRate
+
+    @Option(help: "Reward-model training steps (Adam, every parameter trains).")
+    var steps = HamiltonianExperimentConfig.standard.rewardTraining.steps
+
+    @Option(name: .customLong("batch-size"), help: "Preference pairs per reward-model step.")
+    var batchSize = HamiltonianExperimentConfig.standard.rewardTraining.batchSize
+
+    @Option(help: "Adam learning rate of the reward models.")
+    var lr = HamiltonianExperimentConfig.standard.rewardTraining.adam.learningRate
+
+    @Option(help: "The IM-RM's beta.")
+    var beta = HamiltonianExperimentConfig.standard.rewardTraining.beta
+
+    @Option(name: .customLong("samples-per-graph"), help: "Answers sampled from the IM-RM's policy per test graph.")
+    var samplesPerGraph = HamiltonianExperimentConfig.standard.generation.samplesPerGraph
+
+    @Option(help: "Sampling temperature (1 samples the policy itself).")
+    var temperature = HamiltonianExperimentConfig.standard.generation.temperature
+
+    @Flag(help: "Constrained decoding: only permutations can be sampled (off by default).")
+    var constrained = false
+
+    @Option(help: "Seed of the graphs, the initialization, the batch order and the sampling.")
+    var seed: UInt64 = 0
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (3...UndirectedGraph.maximumCountedVertices).contains(vertexCount) else {
+            throw ValidationError("--vertices must be between 3 and \(UndirectedGraph.maximumCountedVertices), got \(vertexCount)")
+        }
+        guard edgeProbability.isFinite, edgeProbability >= 0, edgeProbability < 1 else {
+            throw ValidationError("--edge-probability must lie in [0, 1) (1 leaves no non-cycle permutation), got \(edgeProbability)")
+        }
+        guard trainCount >= 1 else { throw ValidationError("--train must be at least 1, got \(trainCount)") }
+        guard testCount >= 1 else { throw ValidationError("--test must be at least 1, got \(testCount)") }
+        guard width >= 1, heads >= 1, width % heads == 0 else {
+            throw ValidationError("--width (\(width)) must be a positive multiple of --heads (\(heads))")
+        }
+        guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
+        guard referenceSteps >= 0 else { throw ValidationError("--reference-steps must be 0 or more, got \(referenceSteps)") }
+        guard referenceLR > 0, referenceLR.isFinite else {
+            throw ValidationError("--reference-lr must be a positive number, got \(referenceLR)")
+        }
+        guard steps >= 0 else { throw ValidationError("--steps must be 0 or more, got \(steps)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a positive number, got \(beta)") }
+        guard samplesPerGraph >= 1 else {
+            throw ValidationError("--samples-per-graph must be at least 1, got \(samplesPerGraph)")
+        }
+        guard temperature > 0, temperature.isFinite else {
+            throw ValidationError("--temperature must be a positive number, got \(temperature)")
+        }
+    }
+
+    var experimentConfig: HamiltonianExperimentConfig {
+        var config = HamiltonianExperimentConfig.standard
+        config.task = HamiltonianCyclesConfig(vertexCount: vertexCount, edgeProbability: edgeProbability,
+                                              trainCount: trainCount, testCount: testCount)
+        config.width = width
+        config.layers = layers
+        config.heads = heads
+        config.referenceSteps = referenceSteps
+        config.referenceLearningRate = referenceLR
+        config.rewardTraining.steps = steps
+        config.rewardTraining.batchSize = batchSize
+        config.rewardTraining.adam.learningRate = lr
+        config.rewardTraining.beta = beta
+        config.generation = HamiltonianCyclesGeneration.Options(samplesPerGraph: samplesPerGraph, constrained: constrained,
+                                                                temperature: temperature)
+        config.seed = seed
+        return config
+    }
+
+    func run() throws {
+        let experiment: HamiltonianExperiment
+        do {
+            experiment = try HamiltonianExperiment(experimentConfig)
+        } catch let error as HamiltonianCyclesConfigError {
+            throw CLIError(error.description)
+        } catch let error as TinyLMConfigurationError {
+            throw CLIError(error.message)
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var lines: [HamiltonianExperiment.Stage: ProgressLine] = [:]
+        let result = try experiment.run { stage, done, total in
+            let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)")
+            lines[stage] = line
+            line.update(done, of: total)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // The runtime goes to stderr only: stdout and the report stay identical from run to run.
+        FileHandle.standardError.write(Data("hamiltonian: finished in \(NumberFormat.fixed(seconds, decimals: 1)) s\n".utf8))
+        if let path = output.report {
+            let command = (["./scripts/theorycheck"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
+            try writeAtomically(HamiltonianReport(result: result, command: command).markdown(), to: path)
+        }
+        if output.json {
+            try printJSON(result)
+        } else {
+            print(HamiltonianReport(result: result, command: "").terminalSummary())
+        }
+    }
+}
+
+/// `argument` quoted for a POSIX shell when it holds anything but plain characters.
+func shellQuoted(_ argument: String) -> String {
+    let plain = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+".contains($0) }
+    if plain && !argument.isEmpty { return argument }
+    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
