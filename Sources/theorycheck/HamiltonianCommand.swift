@@ -147,8 +147,7 @@ struct HamiltonianCommand: ParsableCommand {
         // The runtime goes to stderr only: stdout and the report stay identical from run to run.
         FileHandle.standardError.write(Data("hamiltonian: finished in \(NumberFormat.fixed(seconds, decimals: 1)) s\n".utf8))
         if let path = output.report {
-            let command = (["./scripts/theorycheck"] + CommandLine.arguments.dropFirst()).map(shellQuoted).joined(separator: " ")
-            try writeAtomically(HamiltonianReport(result: result, command: command).markdown(), to: path)
+            try writeAtomically(HamiltonianReport(result: result, command: regeneratingCommand()).markdown(), to: path)
         }
         if output.json {
             try printJSON(result)
@@ -156,11 +155,4 @@ struct HamiltonianCommand: ParsableCommand {
             print(HamiltonianReport(result: result, command: "").terminalSummary())
         }
     }
-}
-
-/// `argument` quoted for a POSIX shell when it holds anything but plain characters.
-func shellQuoted(_ argument: String) -> String {
-    let plain = argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+".contains($0) }
-    if plain && !argument.isEmpty { return argument }
-    return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
