@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
         .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        // Reward models trained for real on TinyLM backbones: Persona, and the tiny-LM dynamics check.
+        .target(name: "LanguageModelExperiments",
+                dependencies: ["TinyLM", "Autodiff", "RewardDynamics", "LinearAlgebra", "CLAPACK"]),
         .target(name: "Reports", dependencies: []),
         // Shared by the test targets only: seeded property sweeps, tolerances, finite differences.
         .target(name: "TestSupport", dependencies: ["LinearAlgebra"]),
@@ -35,7 +38,7 @@ let package = Package(
             name: "theorycheck",
             dependencies: [
                 "LinearAlgebra", "RewardDynamics", "MaxMargin", "Autodiff", "TinyLM", "InstanceIO", "Tasks",
-                "Reports",
+                "Reports", "LanguageModelExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +50,8 @@ let package = Package(
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
+        .testTarget(name: "LanguageModelExperimentsTests",
+                    dependencies: ["TestSupport", "LanguageModelExperiments", "TinyLM", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck"]),
     ]
 )

@@ -34,6 +34,9 @@ struct DynamicsCommand: ParsableCommand {
 
     @OptionGroup var task: TokenShiftOptions
 
+    @Option(help: "Representations from small language models trained for real: tiny-lm (every parameter trains) or tiny-lm-frozen (read-out only); -quick variants for smoke tests. Left out: fixed representations.")
+    var model: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -45,6 +48,7 @@ struct DynamicsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let model { return try runTinyLM(model: model) }
         let instance = try task.instance()
         let implicitLearningRate = imLR ?? lr / (instance.beta * instance.beta)
         let experiment = DynamicsExperiment(

@@ -11,6 +11,6 @@ struct Theorycheck: ParsableCommand {
             (IM-RM, beta * ln pi/pi_ref) reward models, checked against the same models trained step by step \
             (Razin, Lin, Yao, Arora, ICLR 2026). Start with `theorycheck dynamics --steps 500`.
             """,
-        subcommands: [DynamicsCommand.self, StepCommand.self, BenchCommand.self]
+        subcommands: [DynamicsCommand.self, StepCommand.self, BenchCommand.self, PersonaCommand.self]
     )
 }
