@@ -39,4 +39,17 @@ public struct PredictionAgreement: Codable, Equatable, Sendable {
         correlation = varianceP > 0 && varianceA > 0 ? covariance / (varianceP * varianceA).squareRoot() : .nan
         relativeError = actualSquared > 0 ? (errorSquared / actualSquared).squareRoot() : (errorSquared > 0 ? .infinity : 0)
     }
+
+    /// The median over steps of each figure (NaNs left out): every step counts the same, however large
+    /// its changes. (Pooling all steps' changes instead lets the first, largest steps decide alone.)
+    public static func median(of steps: [PredictionAgreement]) -> PredictionAgreement {
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.filter { !$0.isNaN }.sorted()
+            guard !sorted.isEmpty else { return .nan }
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
+        return PredictionAgreement(correlation: median(steps.map(\.correlation)),
+                                   relativeError: median(steps.map(\.relativeError)))
+    }
 }

@@ -93,9 +93,6 @@ public struct TinyLMDynamicsExperiment: Sendable {
         var trajectory: [StepAgreement] = []
         var samples: [ChangeSample] = []
         var losses: [Double] = []
-        var pooledAssumption1: [Double] = []
-        var pooledNTK: [Double] = []
-        var pooledActual: [Double] = []
 
         var rewards = try trainer.model.rewards(tracked.items)
         for step in 0...c.steps {
@@ -124,18 +121,12 @@ public struct TinyLMDynamicsExperiment: Sendable {
             if sampleSteps.contains(step + 1) {
                 samples.append(ChangeSample(step: step + 1, assumption1: assumption1!, ntk: ntk, actual: actual))
             }
-            pooledAssumption1 += assumption1!
-            pooledNTK += ntk
-            pooledActual += actual
             rewards = after
         }
-        let empty = pooledActual.isEmpty
         return TinyLMDynamicsRun(
             type: type, learningRate: learningRate, checkpoints: checkpoints, trajectory: trajectory,
-            assumption1: empty ? PredictionAgreement(correlation: .nan, relativeError: .nan)
-                : PredictionAgreement(predicted: pooledAssumption1, actual: pooledActual),
-            ntk: empty ? PredictionAgreement(correlation: .nan, relativeError: .nan)
-                : PredictionAgreement(predicted: pooledNTK, actual: pooledActual),
+            assumption1: PredictionAgreement.median(of: trajectory.map(\.assumption1)),
+            ntk: PredictionAgreement.median(of: trajectory.map(\.ntk)),
             samples: samples, losses: losses)
     }
 }

@@ -24,7 +24,7 @@ public struct TinyLMDynamicsRun: Codable, Equatable, Sendable {
     public let checkpoints: [PersonaCheckpoint]
     /// Per step t = 1...steps: how well each prediction matched the change made by step t.
     public let trajectory: [StepAgreement]
-    /// Pooled over all steps and sequences.
+    /// The median over steps of the per-step correlation and relative error (`PredictionAgreement.median`).
     public let assumption1: PredictionAgreement
     public let ntk: PredictionAgreement
     /// The changes at a few steps (1, 10, 100, last).

@@ -13,7 +13,7 @@ struct TinyLMDynamicsReport {
         NumberFormat.significant(value, digits: 3)
     }
 
-    /// One row per reward model: pooled correlation and relative error of both predictions.
+    /// One row per reward model: median over steps of the correlation and relative error of both predictions.
     static func predictionTable(_ result: TinyLMDynamicsResult) -> MarkdownTable {
         var table = MarkdownTable(
             headers: ["reward model", "eta", "Assumption 1: correlation", "relative error", "NTK: correlation", "relative error"],
@@ -54,7 +54,7 @@ struct TinyLMDynamicsReport {
     static func terminalTable(_ result: TinyLMDynamicsResult) -> String {
         let c = result.configuration
         return [
-            "First-order predictions of every evaluation reward's change per step, pooled over \(c.steps) steps and \(result.evaluationSequences) sequences"
+            "First-order predictions of every evaluation reward's change per step (\(result.evaluationSequences) sequences), median over \(c.steps) steps"
                 + (c.readoutOnly ? " (backbone frozen):" : " (every parameter trains):"),
             predictionTable(result).render(), "",
             "Relative error at selected steps (Assumption 1 / NTK):", trajectoryTable(result).render(), "",
@@ -108,7 +108,7 @@ struct TinyLMDynamicsReport {
         ])
         report.paragraph("Regenerate with:")
         report.command(commandLine)
-        report.heading("Agreement, pooled over all steps and sequences")
+        report.heading("Agreement: median over steps of each step's correlation and relative error")
         report.table(Self.predictionTable(result))
         report.paragraph("Relative error = ||predicted - actual|| / ||actual||; predicting no change scores 1.")
         report.heading("How the agreement evolves (relative error at single steps)")

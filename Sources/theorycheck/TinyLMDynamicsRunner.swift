@@ -58,8 +58,8 @@ extension DynamicsCommand {
 }
 
 /// The `--json` shape: the dynamics command's `checkpoints` (per step, rm type -> set -> metrics), plus
-/// `prediction` (rm type -> {assumption1, ntk} -> {correlation, relative_error}, pooled over every step
-/// and evaluation sequence), `trajectory` (the same per step, at the checkpoint steps), the
+/// `prediction` (rm type -> {assumption1, ntk} -> {correlation, relative_error}: the median over steps
+/// of the figures of each step, computed over all evaluation sequences), `trajectory` (the same per step, at the checkpoint steps), the
 /// configuration and the pretraining figures.
 struct TinyLMDynamicsJSON: Encodable {
     let result: TinyLMDynamicsResult

@@ -35,8 +35,9 @@ final class TinyLMRewardModelTests: XCTestCase {
                 // Move the policy away from pi_ref so the reference term is not trivially the policy.
                 model.backbone.parameters[TinyLMParameterName.unembedding] = 1.5 * model.backbone.parameters[TinyLMParameterName.unembedding]
             }
+            // Two pairs (one with a one-token response): every scalar of the model is perturbed, so keep it small.
             try checkModelGradients([model.backbone.parameters, model.head]) { tape, bound in
-                try model.loss(pairs, on: tape, parameters: .init(backbone: bound[0], head: bound[1]))
+                try model.loss(Array(pairs[0..<2]), on: tape, parameters: .init(backbone: bound[0], head: bound[1]))
             }
         }
     }
