@@ -75,12 +75,11 @@ struct PersonaReport {
             beta = \(NumberFormat.significant(c.beta, digits: 2))): \(result.pairCounts["training_pairs"]!) training pairs from \
             \(c.trainStatements) statements; \(c.testStatements) statements are held out.
             """)
-        report.paragraph("Regenerate with:")
         report.command(commandLine)
         report.heading("Accuracy (ties count 1/2), mean ± sd over \(c.seeds.count) seeds")
         report.table(Self.accuracyTable(result, metric: "accuracy"))
         report.paragraph("""
-            The paper reports (Pythia / Qwen / Llama models of 1B-8B parameters): EX-RM 1.00 on all four sets; \
+            The paper reports, for language models of 1B parameters and more: EX-RM 1.00 on all four sets; \
             IM-RM 1.00 on the original responses and 0.022 / 0.019 on the paraphrases (train / test prompts), \
             far below chance. It gives no figures for the ablations and the EX-GRM in this experiment.
             """)

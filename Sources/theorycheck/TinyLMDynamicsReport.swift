@@ -62,18 +62,23 @@ struct TinyLMDynamicsReport {
         ].joined(separator: "\n")
     }
 
+    /// Predicted against actual changes at the sampled steps, each step's values divided by the RMS of its
+    /// actual changes, so that the large first steps do not squeeze the later ones into a dot.
     private func scatter(_ run: TinyLMDynamicsRun) -> SVGScatterPlot {
         var assumption1: [PlotPoint] = []
         var ntk: [PlotPoint] = []
         for sample in run.samples {
+            let rms = (sample.actual.reduce(0) { $0 + $1 * $1 } / Double(max(1, sample.actual.count))).squareRoot()
+            guard rms > 0 else { continue }
             for index in sample.actual.indices {
-                assumption1.append(PlotPoint(x: sample.assumption1[index], y: sample.actual[index]))
-                ntk.append(PlotPoint(x: sample.ntk[index], y: sample.actual[index]))
+                assumption1.append(PlotPoint(x: sample.assumption1[index] / rms, y: sample.actual[index] / rms))
+                ntk.append(PlotPoint(x: sample.ntk[index] / rms, y: sample.actual[index] / rms))
             }
         }
         let steps = run.samples.map { String($0.step) }.joined(separator: ", ")
         return SVGScatterPlot(title: "\(run.type.label): reward change per step (steps \(steps))",
-                              xLabel: "predicted change", yLabel: "actual change",
+                              xLabel: "predicted change / RMS actual change of the step",
+                              yLabel: "actual change / RMS actual change of the step",
                               series: [PlotSeries(name: "Assumption 1 (read-out only)", points: assumption1),
                                        PlotSeries(name: "empirical NTK (all parameters)", points: ntk)])
     }
@@ -106,7 +111,6 @@ struct TinyLMDynamicsReport {
             "Assumption 1: the closed forms of the dynamics core evaluated on the current hidden states and next-token laws (EX-RMs: the kernel of whole-sequence representations; IM-RMs: the Eq. 5 rho formula, token identity plus softmax competition). It is the change the step would make if only the read-out moved; the EX-GRM's is <grad_W r, Delta W> through the tape.",
             "Empirical NTK: <grad_theta r(x, y), Delta theta> over every trainable parameter, with the per-sequence gradients from the tape; for gradient descent this is THEORY.md's (eta / n) sum_i s_i <grad r, grad r_i+ - grad r_i->.",
         ])
-        report.paragraph("Regenerate with:")
         report.command(commandLine)
         report.heading("Agreement: median over steps of each step's correlation and relative error")
         report.table(Self.predictionTable(result))
@@ -120,6 +124,7 @@ struct TinyLMDynamicsReport {
         report.image(path: "tiny-lm-dynamics-assumption1-error.svg", altText: "Assumption-1 relative error per step")
         report.image(path: "tiny-lm-dynamics-ntk-error.svg", altText: "NTK relative error per step")
         report.heading("Predicted vs. actual reward changes")
+        report.paragraph("Each point is one evaluation sequence at one of the sampled steps; both coordinates are divided by the RMS of that step's actual changes. Points on the diagonal are predicted exactly.")
         for run in result.runs {
             let name = "tiny-lm-dynamics-scatter-\(run.type.rawValue.replacingOccurrences(of: "_", with: "-")).svg"
             figures.append(ReportFigure(fileName: name, svg: scatter(run).render()))
