@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
         .target(name: "Tasks", dependencies: ["RewardDynamics", "TinyLM", "LinearAlgebra"]),
+        // Reward models trained for real on TinyLM backbones: Persona, and the tiny-LM dynamics check.
+        .target(name: "LanguageModelExperiments",
+                dependencies: ["TinyLM", "Autodiff", "RewardDynamics", "LinearAlgebra", "CLAPACK"]),
         .target(name: "Reports", dependencies: []),
         // Theorem 2 (token-level shift): max-margin predictions, unseen-token checks, real-model analysis,
         // the alignment x overlap phase diagram.
@@ -38,7 +41,7 @@ let package = Package(
             name: "theorycheck",
             dependencies: [
                 "LinearAlgebra", "RewardDynamics", "MaxMargin", "Autodiff", "TinyLM", "InstanceIO", "Tasks",
-                "Reports", "ShiftAnalysis",
+                "Reports", "ShiftAnalysis", "LanguageModelExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +55,8 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "ShiftAnalysisTests",
                     dependencies: ["TestSupport", "ShiftAnalysis", "RewardDynamics", "MaxMargin", "Tasks", "LinearAlgebra"]),
+        .testTarget(name: "LanguageModelExperimentsTests",
+                    dependencies: ["TestSupport", "LanguageModelExperiments", "TinyLM", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )

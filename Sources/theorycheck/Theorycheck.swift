@@ -14,6 +14,7 @@ struct Theorycheck: ParsableCommand {
         subcommands: [
             DynamicsCommand.self, StepCommand.self, BenchCommand.self, MaxMarginCommand.self, Theorem2Command.self,
             AnalyzeCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self, HamiltonianCommand.self,
+            PersonaCommand.self,
         ]
     )
 }

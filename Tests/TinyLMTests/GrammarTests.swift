@@ -65,7 +65,7 @@ final class GrammarTests: XCTestCase {
         XCTAssertEqual(a, b)
         var generator = SeededGenerator(seed: 8)
         let answers = Set((0..<400).map { _ in grammar.sample("document", using: &generator) }
-            .map { WordTokenizer.words(in: $0).suffix(2).joined(separator: " ") })
+            .map { WordTokenizer.words(in: $0).dropLast(4).suffix(2).joined(separator: " ") })  // before "and i agree ."
         for synonym in ["yes", "sure", "certainly", "absolutely", "no", "never", "nope", "not really"] {
             XCTAssert(answers.contains { $0.hasSuffix(synonym) }, "\(synonym) never sampled in 400 documents")
         }

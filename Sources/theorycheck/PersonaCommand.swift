@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import LanguageModelExperiments
+import TinyLM
+
+/// `theorycheck persona`: the paper's controlled token-level shift (Sec. 5.1) with small language models
+/// pretrained here on the agreeableness grammar.
+struct PersonaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persona",
+        abstract: "Train EX-RMs, IM-RMs and an EX-GRM on small pretrained language models (Persona token shift).",
+        discussion: """
+            Per seed: pretrain a small causal transformer on the agreeableness grammar (data/), split its \
+            agreeable statements into training and test prompts, and train five reward models on the same \
+            backbone with Adam: EX-RM (head on the last position), EX-RM mean-pooled, IM-RM (beta ln pi/pi_ref), \
+            IM-RM without reference, and the generative verifier EX-GRM. Training responses use the templates \
+            "In my view, the answer is" / "A truthful reply is" + yes/sure (chosen) and "My judgement:" / \
+            "Considering the statement, I say" + no/never (rejected); the paraphrase sets use "My response \
+            would be" + certainly/absolutely and "I lean toward" + not really/nope. Prints accuracy and \
+            normalized margin per set as mean and sd over seeds, beside the paper's figures.
+            """)
+
+    @Option(help: "Number of seeds (0, 1, ...); each pretrains its own backbone.")
+    var seeds = PersonaConfiguration.standard.seeds.count
+
+    @Option(help: "Passes over the training pairs.")
+    var epochs = PersonaConfiguration.standard.epochs
+
+    @Option(help: "Adam learning rate of every reward model.")
+    var lr = PersonaConfiguration.standard.learningRate
+
+    @Option(help: "Implicit reward beta.")
+    var beta = PersonaConfiguration.standard.beta
+
+    @Option(name: .customLong("batch-size"), help: "Pairs per Adam step.")
+    var batchSize = PersonaConfiguration.standard.batchSize
+
+    @Option(name: .customLong("train-statements"), help: "Statements used as training prompts.")
+    var trainStatements = PersonaConfiguration.standard.trainStatements
+
+    @Option(name: .customLong("test-statements"), help: "Statements held out as test prompts.")
+    var testStatements = PersonaConfiguration.standard.testStatements
+
+    @Option(name: .customLong("pairs-per-statement"), help: "Preference pairs drawn per statement.")
+    var pairsPerStatement = PersonaConfiguration.standard.pairsPerStatement
+
+    @Option(name: .customLong("pretraining-steps"), help: "Adam steps of next-token pretraining.")
+    var pretrainingSteps = PersonaConfiguration.standard.pretraining.steps
+
+    @Option(help: "Width d of the backbone.")
+    var width = PersonaConfiguration.standard.width
+
+    @Option(help: "Transformer blocks of the backbone.")
+    var layers = PersonaConfiguration.standard.layers
+
+    @Option(help: "Attention heads per block (must divide the width).")
+    var heads = PersonaConfiguration.standard.heads
+
+    @Option(help: "Context length of the backbone (tokens).")
+    var context = PersonaConfiguration.standard.contextLength
+
+    @Option(help: "Seeds trained at once, one thread each (results do not depend on it).")
+    var threads = PersonaConfiguration.standard.threads
+
+    @Flag(name: .customLong("readout-only"), help: "Freeze everything but the read-out (Assumption 1).")
+    var readoutOnly = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        guard epochs >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a positive number, got \(beta)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard pretrainingSteps >= 0 else { throw ValidationError("--pretraining-steps must be 0 or more, got \(pretrainingSteps)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    var experimentConfiguration: PersonaConfiguration {
+        var c = PersonaConfiguration.standard
+        c.seeds = (0..<UInt64(seeds)).map { $0 }
+        c.epochs = epochs
+        c.learningRate = lr
+        c.beta = beta
+        c.batchSize = batchSize
+        c.trainStatements = trainStatements
+        c.testStatements = testStatements
+        c.pairsPerStatement = pairsPerStatement
+        c.pretraining.steps = pretrainingSteps
+        c.width = width
+        c.layers = layers
+        c.heads = heads
+        c.contextLength = context
+        c.threads = threads
+        c.readoutOnly = readoutOnly
+        return c
+    }
+
+    func run() throws {
+        BLASThreads.useSingleThread()
+        let result: PersonaResult
+        do {
+            let experiment = try PersonaExperiment(configuration: experimentConfiguration, grammar: try Grammar.agreeableness())
+            let verbose = isatty(STDERR_FILENO) != 0
+            result = try experiment.run { line in
+                if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+        } catch let error as TinyLMConfigurationError {
+            throw CLIError(error.message)
+        }
+        if let path = output.report {
+            do {
+                try PersonaReport(result: result, commandLine: regeneratingCommand()).bundle().write(markdownPath: path)
+            } catch {
+                throw CLIError("cannot write the report \(path): \(error.localizedDescription)")
+            }
+        }
+        if output.json {
+            try printJSON(result.summary)
+        } else {
+            print(PersonaReport.terminalTable(result))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+
+/// `theorycheck persona` and `theorycheck dynamics --model tiny-lm`, end to end at test sizes.
+final class PersonaCommandTests: XCTestCase {
+    private let tinyPersona = ["persona", "--seeds", "1", "--epochs", "1", "--width", "8", "--layers", "1", "--heads", "2",
+                               "--pretraining-steps", "3", "--train-statements", "3", "--test-statements", "2",
+                               "--pairs-per-statement", "1", "--batch-size", "2", "--threads", "1"]
+
+    func testPersonaJSONHasTheIssuesShape() throws {
+        let run = try CLIHarness.run(tinyPersona + ["--json"])
+        XCTAssertEqual(run.exitCode, 0, run.standardError)
+        let json = try run.jsonObject()
+        XCTAssertEqual(Set(json.keys), ["ex_rm", "ex_rm_mean", "im_rm", "im_rm_noref", "ex_grm"])
+        for (_, value) in json {
+            let sets = try XCTUnwrap(value as? [String: [String: [String: Double]]])
+            XCTAssertEqual(Set(sets.keys), ["train", "test", "paraphrase", "paraphrase_test"])
+            for (_, metrics) in sets {
+                XCTAssertEqual(Set(metrics.keys), ["accuracy", "normalized_margin"])
+                XCTAssertEqual(Set(metrics["accuracy"]!.keys), ["mean", "sd"])
+            }
+        }
+    }
+
+    func testPersonaReportWritesMarkdownAndPlots() throws {
+        let folder = try CLIHarness.temporaryDirectory(for: self)
+        let path = folder.appendingPathComponent("persona.md").path
+        let run = try CLIHarness.run(tinyPersona + ["--report", path])
+        XCTAssertEqual(run.exitCode, 0, run.standardError)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssert(text.contains("theorycheck persona --seeds 1 --epochs 1"), "the report carries its command")
+        XCTAssert(text.contains("(paper 0.022)"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssert(files.contains("persona-accuracy-paraphrase.svg"), "\(files)")
+        XCTAssert(run.standardOutput.contains("EX-GRM"))
+    }
+
+    func testPersonaBadSettingsFailCleanly() throws {
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["persona", "--context", "10"]), mentioning: ["context length 10"])
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["persona", "--width", "0"]), mentioning: ["width"])
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["persona", "--seeds", "0"]), mentioning: ["seeds"])
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["persona", "--heads", "3"]), mentioning: ["heads"])
+    }
+
+    func testDynamicsOnTinyLanguageModelsPrintsPredictions() throws {
+        let folder = try CLIHarness.temporaryDirectory(for: self)
+        let path = folder.appendingPathComponent("tiny-lm-dynamics.md").path
+        let run = try CLIHarness.run(["dynamics", "--model", "tiny-lm-quick", "--steps", "2", "--json", "--report", path])
+        XCTAssertEqual(run.exitCode, 0, run.standardError)
+        let json = try run.jsonObject()
+        let prediction = try XCTUnwrap(json["prediction"] as? [String: [String: [String: Any]]])
+        XCTAssertEqual(Set(prediction.keys), ["ex_rm", "ex_rm_mean", "im_rm", "im_rm_noref", "ex_grm"])
+        for (_, entry) in prediction {
+            XCTAssertEqual(Set(entry.keys), ["assumption1", "ntk"])
+            XCTAssertNotNil(entry["ntk"]?["relative_error"])
+            XCTAssertNotNil(entry["assumption1"]?["correlation"])
+        }
+        let checkpoints = try XCTUnwrap(json["checkpoints"] as? [[String: Any]])
+        XCTAssertEqual(checkpoints.compactMap { $0["step"] as? Int }, [0, 1, 2])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssert(files.contains("tiny-lm-dynamics-scatter-im-rm.svg"), "\(files)")
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["dynamics", "--model", "gpt"]), mentioning: ["--model"])
+    }
+}
