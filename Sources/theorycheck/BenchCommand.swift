@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import LanguageModelExperiments
+import TinyLM
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +29,12 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print machine-readable JSON on standard output instead of a table.")
     var json = false
+
+    @Flag(inversion: .prefixedNo, help: """
+        Also time an Adam training step of the small language model at two sizes (d = 64, 2 layers, context 32, \
+        batch 32; and twice that), in tokens per second, on one BLAS thread (faster at these sizes).
+        """)
+    var tinyLM = true
 
     @Flag(name: .long, help: "Instead, time the phases of the IM-RM parameter-space step (gemms vs. elementwise work).")
     var phases = false
@@ -58,7 +66,13 @@ struct BenchCommand: ParsableCommand {
         let runner = BenchmarkRunner(sizes: try selectedSizes(), cases: BenchmarkCase.allCases,
                                      timing: BenchmarkTiming(repeats: repeats), seed: seed)
         let progress = BenchmarkProgress()
-        let report = try runner.run { progress.show($0) }
+        var report = try runner.run { progress.show($0) }
+        if tinyLM {
+            progress.show("tiny LM training steps")
+            // Last, since the thread setting is process-wide and the dgemm references above use both cores.
+            BLASThreads.useSingleThread()
+            report.tinyLM = try TinyLMBenchmark.run(seed: seed)
+        }
         progress.finish()
         if json {
             try printJSON(report)
@@ -110,6 +124,12 @@ struct BenchmarkTable {
         lines.append("")
         lines.append("GFLOP/s counts the matrix products of a step only; ratio = GFLOP/s over a square dgemm of size N")
         lines.append("measured around each case (best of \(report.repeats) samples each; the machine's best: \(String(format: "%.2f", report.dgemmGflops)) GFLOP/s).")
+        for model in report.tinyLM ?? [] {
+            lines.append(String(
+                format: "tiny LM training step, d = %d, %d layers, context %d, batch %d: %.1f ms, %.0f tokens/s",
+                model.width, model.layers, model.contextLength, model.batchSize, model.secondsPerStep * 1000,
+                model.tokensPerSecond))
+        }
         return lines.joined(separator: "\n")
     }
 

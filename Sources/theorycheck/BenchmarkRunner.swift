@@ -1,4 +1,5 @@
 import Foundation
+import TinyLM
 import RewardDynamics
 
 /// One timed simulator at one size: the row of `theorycheck bench` and an entry of its JSON `cases`.
@@ -46,10 +47,13 @@ struct BenchmarkReport: Encodable, Sendable {
     let seed: UInt64
     let repeats: Int
     let cases: [BenchmarkCaseResult]
+    /// Training steps of the small language model (tokens per second), when measured.
+    var tinyLM: [TinyLMBenchmarkCase]? = nil
 
     enum CodingKeys: String, CodingKey {
         case dgemmGflops = "dgemm_gflops"
         case seed, repeats, cases
+        case tinyLM = "tiny_lm"
     }
 }
 
