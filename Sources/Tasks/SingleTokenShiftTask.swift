@@ -100,24 +100,8 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
 
     public func make() throws -> Instance {
         try validate()
-        var generator = SeededGenerator(seed: seed)
         let d = hiddenWidth
-        func unit() -> [Double] { GaussianSampling.unitVector(count: d, using: &generator) }
-        func normalized(_ v: [Double]) -> [Double] {
-            let length = BLAS.norm(v)
-            return v.map { $0 / length }
-        }
-        func combination(_ terms: [(Double, [Double])]) -> [Double] {
-            var result = [Double](repeating: 0, count: d)
-            for (weight, vector) in terms { BLAS.axpy(weight, vector, &result) }
-            return result
-        }
-        /// alignment * direction + sqrt(1 - alignment^2) * (fresh unit vector orthogonal to direction).
-        func aligned(with direction: [Double]) -> [Double] {
-            let fresh = unit()
-            let orthogonal = normalized(combination([(1, fresh), (-BLAS.dot(fresh, direction), direction)]))
-            return combination([(alignment, direction), ((1 - alignment * alignment).squareRoot(), orthogonal)])
-        }
+        var space = MeaningSpace(dimension: d, seed: seed)
 
         let k = answersPerStance
         let agreeAnswers = Array(0..<k)
@@ -125,33 +109,33 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
         let unseenAgree = Array((2 * k)..<(3 * k))
         let unseenDisagree = Array((3 * k)..<(4 * k))
 
-        let agree = unit()
-        let disagree = unit()
+        let agree = space.unit()
+        let disagree = space.unit()
         var meaning = [[Double]](repeating: [], count: tokensUsed)
         var identity = [[Double]](repeating: [], count: tokensUsed)
-        for token in 0..<tokensUsed { identity[token] = unit() }
-        for token in agreeAnswers { meaning[token] = normalized(combination([(1, agree), (0.3, unit())])) }
-        for token in disagreeAnswers { meaning[token] = normalized(combination([(1, disagree), (0.3, unit())])) }
-        for token in unseenAgree { meaning[token] = aligned(with: agree) }
-        for token in unseenDisagree { meaning[token] = aligned(with: disagree) }
-        let sharedPrompt = unit()
+        for token in 0..<tokensUsed { identity[token] = space.unit() }
+        for token in agreeAnswers { meaning[token] = space.normalized(space.combination([(1, agree), (0.3, space.unit())])) }
+        for token in disagreeAnswers { meaning[token] = space.normalized(space.combination([(1, disagree), (0.3, space.unit())])) }
+        for token in unseenAgree { meaning[token] = space.aligned(cosine: alignment, with: agree) }
+        for token in unseenDisagree { meaning[token] = space.aligned(cosine: alignment, with: disagree) }
+        let sharedPrompt = space.unit()
         let prompts = (0..<(trainPrompts + testPrompts)).map { _ in
-            combination([(promptSharing.squareRoot(), sharedPrompt), ((1 - promptSharing).squareRoot(), unit())])
+            space.combination([(promptSharing.squareRoot(), sharedPrompt), ((1 - promptSharing).squareRoot(), space.unit())])
         }
 
         var sequences: [String: TokenSequence] = [:]
         func sequence(prompt: Int, token: Int) -> TokenSequence {
-            let context = combination([(promptWeight, prompts[prompt])])
-            let whole = combination([(promptWeight, prompts[prompt]), (1, meaning[token]),
-                                     (lexicalWeight, identity[token]), (contextNoise, unit())])
+            let context = space.combination([(promptWeight, prompts[prompt])])
+            let whole = space.combination([(promptWeight, prompts[prompt]), (1, meaning[token]),
+                                     (lexicalWeight, identity[token]), (contextNoise, space.unit())])
             return TokenSequence(tokens: [token], hidden: Matrix(rowVectors: [context, whole]))
         }
         func addPairs(set: String, prompts promptRange: Range<Int>, chosenAnswers: [Int], rejectedAnswers: [Int])
             -> [PreferencePair]
         {
             promptRange.map { prompt in
-                let chosen = chosenAnswers.randomElement(using: &generator)!
-                let rejected = rejectedAnswers.randomElement(using: &generator)!
+                let chosen = chosenAnswers.randomElement(using: &space.generator)!
+                let rejected = rejectedAnswers.randomElement(using: &space.generator)!
                 let name = "\(set)/p\(prompt)"
                 sequences[name + "/chosen"] = sequence(prompt: prompt, token: chosen)
                 sequences[name + "/rejected"] = sequence(prompt: prompt, token: rejected)
@@ -170,7 +154,7 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
                                       rejectedAnswers: unseenDisagree)
 
         let unembedding = GaussianSampling.matrix(rows: vocabularySize, columns: d,
-                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &generator)
+                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &space.generator)
         return try Instance(
             beta: beta, unembedding: unembedding, sequences: sequences, train: train,
             evaluationSets: [

@@ -111,24 +111,8 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
 
     public func make() throws -> Instance {
         try validate()
-        var generator = SeededGenerator(seed: seed)
         let d = hiddenWidth
-        func unit() -> [Double] { GaussianSampling.unitVector(count: d, using: &generator) }
-        func normalized(_ v: [Double]) -> [Double] {
-            let length = BLAS.norm(v)
-            return v.map { $0 / length }
-        }
-        func combination(_ terms: [(Double, [Double])]) -> [Double] {
-            var result = [Double](repeating: 0, count: d)
-            for (weight, vector) in terms { BLAS.axpy(weight, vector, &result) }
-            return result
-        }
-        /// alignment * original + sqrt(1 - alignment^2) * (fresh direction orthogonal to original).
-        func paraphrase(of original: [Double]) -> [Double] {
-            let fresh = unit()
-            let orthogonal = normalized(combination([(1, fresh), (-BLAS.dot(fresh, original), original)]))
-            return combination([(alignment, original), ((1 - alignment * alignment).squareRoot(), orthogonal)])
-        }
+        var space = MeaningSpace(dimension: d, seed: seed)
 
         // Token ids, in blocks.
         var next = 0
@@ -150,42 +134,42 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
             disagreeAnswers.prefix(shared) + newDisagreeAnswers.prefix(answersPerStance - shared))
 
         // Meanings and lexical identities.
-        let agree = unit()
-        let disagree = unit()
-        let answerFollows = unit()
+        let agree = space.unit()
+        let disagree = space.unit()
+        let answerFollows = space.unit()
         var meaning = [[Double]](repeating: [], count: vocabularySize)
         var identity = [[Double]](repeating: [], count: vocabularySize)
-        for token in 0..<vocabularySize { identity[token] = unit() }
+        for token in 0..<vocabularySize { identity[token] = space.unit() }
         for (stance, templates) in [(agree, agreeTemplates), (disagree, disagreeTemplates)] {
             for template in templates {
                 for token in template {
-                    meaning[token] = normalized(combination([(1, answerFollows), (templateStance, stance), (0.5, unit())]))
+                    meaning[token] = space.normalized(space.combination([(1, answerFollows), (templateStance, stance), (0.5, space.unit())]))
                 }
             }
         }
         for (stance, answers) in [(agree, agreeAnswers), (disagree, disagreeAnswers)] {
-            for token in answers { meaning[token] = normalized(combination([(1, stance), (0.3, unit())])) }
+            for token in answers { meaning[token] = space.normalized(space.combination([(1, stance), (0.3, space.unit())])) }
         }
         for (paraphraseTemplate, originals) in [(paraphraseAgreeTemplate, agreeTemplates),
                                                (paraphraseDisagreeTemplate, disagreeTemplates)]
         {
             for (position, token) in paraphraseTemplate.enumerated() {
-                let original = normalized(combination(originals.map { (1, meaning[$0[position]]) }))
-                meaning[token] = paraphrase(of: original)
+                let original = space.normalized(space.combination(originals.map { (1, meaning[$0[position]]) }))
+                meaning[token] = space.aligned(cosine: alignment, with: original)
             }
         }
         for (stance, newAnswers) in [(agree, newAgreeAnswers), (disagree, newDisagreeAnswers)] {
-            for token in newAnswers { meaning[token] = paraphrase(of: stance) }
+            for token in newAnswers { meaning[token] = space.aligned(cosine: alignment, with: stance) }
         }
-        let prompts = (0..<(trainPrompts + testPrompts)).map { _ in unit() }
+        let prompts = (0..<(trainPrompts + testPrompts)).map { _ in space.unit() }
 
         func representation(prompt: Int, tokens: [Int]) -> Matrix {
             var rows: [[Double]] = []
             var memory = [Double](repeating: 0, count: d)
-            rows.append(combination([(promptWeight, prompts[prompt])]))
+            rows.append(space.combination([(promptWeight, prompts[prompt])]))
             for token in tokens {
-                memory = combination([(memoryDecay, memory), (1, meaning[token])])
-                rows.append(combination([(promptWeight, prompts[prompt]), (1, memory), (lexicalWeight, identity[token])]))
+                memory = space.combination([(memoryDecay, memory), (1, meaning[token])])
+                rows.append(space.combination([(promptWeight, prompts[prompt]), (1, memory), (lexicalWeight, identity[token])]))
             }
             return Matrix(rowVectors: rows)
         }
@@ -197,10 +181,10 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
             var pairs: [PreferencePair] = []
             for prompt in promptRange {
                 for index in 0..<pairsPerPrompt {
-                    let chosen = chosenTemplates.randomElement(using: &generator)!
-                        + [chosenAnswers.randomElement(using: &generator)!]
-                    let rejected = rejectedTemplates.randomElement(using: &generator)!
-                        + [rejectedAnswers.randomElement(using: &generator)!]
+                    let chosen = chosenTemplates.randomElement(using: &space.generator)!
+                        + [chosenAnswers.randomElement(using: &space.generator)!]
+                    let rejected = rejectedTemplates.randomElement(using: &space.generator)!
+                        + [rejectedAnswers.randomElement(using: &space.generator)!]
                     let name = "\(set)/p\(prompt)/\(index)"
                     sequences[name + "/chosen"] = TokenSequence(
                         tokens: chosen, hidden: representation(prompt: prompt, tokens: chosen))
@@ -227,7 +211,7 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
             rejectedAnswers: paraphraseDisagreeAnswers)
 
         let unembedding = GaussianSampling.matrix(rows: vocabularySize, columns: d,
-                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &generator)
+                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &space.generator)
         return try Instance(
             beta: beta, unembedding: unembedding, sequences: sequences, train: train,
             evaluationSets: [
