@@ -39,9 +39,10 @@ public struct DynamicsExperiment: Sendable {
         return result
     }
 
-    /// Steps at which the trajectory (for plots) is recorded: every step up to 10, then about 30 per decade.
+    /// Steps at which the trajectory (for plots) is recorded: every step up to 10, then about 30 per decade,
+    /// and every checkpoint.
     public static func trajectorySteps(upTo steps: Int) -> [Int] {
-        var result = Set(0...min(steps, 10))
+        var result = Set(0...min(steps, 10)).union(checkpoints(upTo: steps))
         var value = 10.0
         while value < Double(steps) {
             result.insert(Int(value.rounded()))

@@ -72,11 +72,7 @@ struct DynamicsCommand: ParsableCommand {
         if let path = output.report {
             let report = DynamicsReport(result: result, source: task.source, settings: settings.lines,
                                         command: regeneratingCommand())
-            do {
-                try report.bundle(reportPath: path).write(markdownPath: path)
-            } catch {
-                throw CLIError("cannot write the report to \(path): \(error.localizedDescription)")
-            }
+            try writeReport(report.bundle(reportPath: path), to: path)
         }
         if output.json {
             try printJSON(DynamicsOutput(settings: settings, result: result))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Reports
 import Foundation
 
 /// Options every reporting subcommand shares.
@@ -53,5 +54,23 @@ struct ProgressLine {
         guard enabled, total > 0, done == total || done % max(1, total / 100) == 0 else { return }
         FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)".utf8))
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Writes a report and its figures (each file atomically), or fails with one line naming the path.
+func writeReport(_ bundle: ReportBundle, to path: String) throws {
+    do {
+        try bundle.write(markdownPath: path)
+    } catch {
+        throw CLIError("cannot write the report \(path): \(error.localizedDescription)")
+    }
+}
+
+/// A sink for the progress lines of long experiments: each line on stderr when it is a terminal, else
+/// nothing (scripts that capture stderr get only errors).
+func progressLinesToTerminal() -> @Sendable (String) -> Void {
+    let verbose = isatty(STDERR_FILENO) != 0
+    return { line in
+        if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }

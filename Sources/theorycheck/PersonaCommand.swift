@@ -102,19 +102,12 @@ struct PersonaCommand: ParsableCommand {
         let result: PersonaResult
         do {
             let experiment = try PersonaExperiment(configuration: experimentConfiguration, grammar: try Grammar.agreeableness())
-            let verbose = isatty(STDERR_FILENO) != 0
-            result = try experiment.run { line in
-                if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            }
+            result = try experiment.run(progress: progressLinesToTerminal())
         } catch let error as TinyLMConfigurationError {
             throw CLIError(error.message)
         }
         if let path = output.report {
-            do {
-                try PersonaReport(result: result, commandLine: regeneratingCommand()).bundle().write(markdownPath: path)
-            } catch {
-                throw CLIError("cannot write the report \(path): \(error.localizedDescription)")
-            }
+            try writeReport(PersonaReport(result: result, commandLine: regeneratingCommand()).bundle(), to: path)
         }
         if output.json {
             try printJSON(result.summary)

@@ -62,7 +62,7 @@ struct PhaseDiagramSummary {
     private var setup: String {
         "Built-in token-shift task, evaluation set `\(result.evaluationSet)`; \(result.cells.count) cells x "
             + "\(result.seeds.count) seeds (\(result.seeds.map(String.init).joined(separator: ", "))); "
-            + "\(result.steps) steps; EX-RM lr \(learningRate), IM-RM lr \(implicitLearningRate), beta \(beta)."
+            + "\(result.steps) steps; EX-RM lr \(NumberFormat.significant(learningRate, digits: 6)), IM-RM lr \(NumberFormat.significant(implicitLearningRate, digits: 6)), beta \(NumberFormat.significant(beta, digits: 6))."
     }
 
     /// Cells where the IM-RM is below chance early and above chance at the end.

@@ -112,11 +112,7 @@ struct SweepCommand: ParsableCommand {
         let summary = PhaseDiagramSummary(result: result, learningRate: lr,
                                           implicitLearningRate: imLR ?? lr / (beta * beta), beta: beta)
         if let path = output.report {
-            do {
-                try summary.reportBundle(command: regeneratingCommand()).write(markdownPath: path)
-            } catch {
-                throw CLIError("cannot write report \(path): \(error.localizedDescription)")
-            }
+            try writeReport(summary.reportBundle(command: regeneratingCommand()), to: path)
         }
         if output.json {
             try printJSON(result)

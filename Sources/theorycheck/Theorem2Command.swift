@@ -66,11 +66,7 @@ struct Theorem2Command: ParsableCommand {
         }
         let summary = Theorem2Summary(result: result, source: source, instance: loaded)
         if let path = output.report {
-            do {
-                try summary.reportBundle(command: regeneratingCommand()).write(markdownPath: path)
-            } catch {
-                throw CLIError("cannot write report \(path): \(error.localizedDescription)")
-            }
+            try writeReport(summary.reportBundle(command: regeneratingCommand()), to: path)
         }
         if output.json {
             try printJSON(result)

@@ -31,20 +31,12 @@ extension DynamicsCommand {
         let result: TinyLMDynamicsResult
         do {
             let experiment = try TinyLMDynamicsExperiment(configuration: configuration, grammar: try Grammar.agreeableness())
-            let verbose = isatty(STDERR_FILENO) != 0
-            result = try experiment.run { line in
-                if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            }
+            result = try experiment.run(progress: progressLinesToTerminal())
         } catch let error as TinyLMConfigurationError {
             throw CLIError(error.message)
         }
         if let path = output.report {
-            do {
-                try TinyLMDynamicsReport(result: result, commandLine: regeneratingCommand()).bundle()
-                    .write(markdownPath: path)
-            } catch {
-                throw CLIError("cannot write the report \(path): \(error.localizedDescription)")
-            }
+            try writeReport(TinyLMDynamicsReport(result: result, commandLine: regeneratingCommand()).bundle(), to: path)
         }
         if output.json {
             try printJSON(TinyLMDynamicsJSON(result))
