@@ -3,8 +3,9 @@ import PackageDescription
 
 // Layers, bottom to top:
 //   CLAPACK (system LAPACKE + CBLAS) -> LinearAlgebra -> RewardDynamics (Assumption-1 reward models and
-//   closed-form simulators) / MaxMargin / Autodiff -> TinyLM -> Tasks (built-in data) / InstanceIO (user
-//   files) -> ShiftAnalysis (Theorem 2 checks) / Reports -> the `theorycheck` CLI.
+//   closed-form simulators) / MaxMargin / Autodiff -> TinyLM; Tasks (built-in data, no language model) /
+//   InstanceIO (user files) -> ShiftAnalysis (Theorem 2 checks) / LanguageModelExperiments (TinyLM + Tasks) /
+//   Reports -> the `theorycheck` CLI.
 let package = Package(
     name: "theorycheck",
     platforms: [.macOS(.v13)],
@@ -27,10 +28,11 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
         .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
-        .target(name: "Tasks", dependencies: ["RewardDynamics", "TinyLM", "LinearAlgebra"]),
-        // Reward models trained for real on TinyLM backbones: Persona, and the tiny-LM dynamics check.
+        .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        // Reward models trained for real on TinyLM backbones: Persona, the tiny-LM dynamics check, and the
+        // Hamiltonian-cycle experiment (Tasks' graphs, sampled and verified).
         .target(name: "LanguageModelExperiments",
-                dependencies: ["TinyLM", "Autodiff", "RewardDynamics", "LinearAlgebra", "CLAPACK"]),
+                dependencies: ["TinyLM", "Autodiff", "RewardDynamics", "Tasks", "LinearAlgebra", "CLAPACK"]),
         .target(name: "Reports", dependencies: []),
         // Theorem 2 (token-level shift): max-margin predictions, unseen-token checks, real-model analysis,
         // the alignment x overlap phase diagram.
@@ -51,12 +53,13 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TinyLM", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
-        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "TinyLM", "LinearAlgebra"]),
+        .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "ShiftAnalysisTests",
                     dependencies: ["TestSupport", "ShiftAnalysis", "RewardDynamics", "MaxMargin", "Tasks", "LinearAlgebra"]),
         .testTarget(name: "LanguageModelExperimentsTests",
-                    dependencies: ["TestSupport", "LanguageModelExperiments", "TinyLM", "RewardDynamics", "LinearAlgebra"]),
+                    dependencies: ["TestSupport", "LanguageModelExperiments", "TinyLM", "RewardDynamics", "Tasks",
+                                   "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )

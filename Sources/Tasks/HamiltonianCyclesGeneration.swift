@@ -1,5 +1,4 @@
 import Foundation
-import TinyLM
 
 /// The generation side of the Hamiltonian-cycle experiment (Razin et al., Sec. 3.2): how often a
 /// language model, sampled on graph prompts, answers with a valid Hamiltonian cycle, next to the chance
@@ -8,6 +7,10 @@ import TinyLM
 /// An answer is valid when its tokens decode (`HamiltonianCyclesVocabulary.decodeResponse`: vertex
 /// tokens then one <eos>) to a sequence that `isHamiltonianCycle` accepts. Sampling stops after N + 1
 /// tokens, the length of every valid answer, so longer answers (never valid) are not drawn out.
+///
+/// This file holds what needs no model (the sampling options, the counts, the exact chance figures, the
+/// permutation constraint); sampling a `TinyLM` is `evaluate(model:graphs:options:using:)`, in the
+/// LanguageModelExperiments target, so that this target does not depend on TinyLM.
 ///
 /// Properties (tested): same generator state, same result; a model constrained to permutations only
 /// ever answers permutations; the chance figures equal the exact counts' probabilities; an answer that
@@ -95,50 +98,6 @@ public enum HamiltonianCyclesGeneration {
 
     /// How many sampled answers `Result.examples` keeps.
     public static let exampleCount = 4
-
-    /// Samples `options.samplesPerGraph` answers from `model` for each graph and verifies them.
-    ///
-    /// Throws when the model's vocabulary is not the task's (V = N + 3) or a prompt plus N + 1 answer
-    /// tokens does not fit its context.
-    public static func evaluate(model: TinyLM, graphs: [UndirectedGraph], options: Options,
-                                using generator: inout some RandomNumberGenerator) throws -> Result
-    {
-        guard let vertexCount = graphs.first?.vertexCount else {
-            return Result(samples: 0, validCount: 0, permutationCount: 0, finishedCount: 0,
-                          constrained: options.constrained, examples: [])
-        }
-        precondition(graphs.allSatisfy { $0.vertexCount == vertexCount }, "every graph must have \(vertexCount) vertices")
-        precondition(options.samplesPerGraph >= 1, "draw at least one answer per graph, got \(options.samplesPerGraph)")
-        let vocabulary = HamiltonianCyclesVocabulary(vertexCount: vertexCount)
-        if model.configuration.vocabularySize != vocabulary.size {
-            throw TinyLMConfigurationError(
-                "the model has \(model.configuration.vocabularySize) tokens but the task with N = \(vertexCount) has \(vocabulary.size)")
-        }
-        let prompts = graphs.flatMap { graph in
-            Array(repeating: vocabulary.encodePrompt(graph), count: options.samplesPerGraph)
-        }
-        let sampling = SamplingConfiguration(endOfSequence: vocabulary.endOfSequence, maxNewTokens: vertexCount + 1,
-                                             temperature: options.temperature)
-        var constraint: TokenConstraint?
-        if options.constrained {
-            constraint = { promptIndex, soFar in vocabulary.permutationConstraint(promptIndex: promptIndex, responseSoFar: soFar) }
-        }
-        let answers = try model.sample(prompts: prompts, configuration: sampling, constraint: constraint,
-                                       using: &generator)
-        var valid = 0
-        var permutations = 0
-        var finished = 0
-        for (index, answer) in answers.enumerated() {
-            let graph = graphs[index / options.samplesPerGraph]
-            if answer.isFinished { finished += 1 }
-            guard let sequence = vocabulary.decodeResponse(answer.tokens) else { continue }
-            if sequence.count == vertexCount && Set(sequence).count == vertexCount { permutations += 1 }
-            if isHamiltonianCycle(sequence, in: graph) { valid += 1 }
-        }
-        let examples = answers.prefix(exampleCount).map { vocabulary.text(of: $0.tokens) }
-        return Result(samples: answers.count, validCount: valid, permutationCount: permutations, finishedCount: finished,
-                      constrained: options.constrained, examples: Array(examples))
-    }
 
     /// The mean over `graphs` of the chance that a uniformly random permutation of the vertices is a
     /// Hamiltonian cycle (exact, by counting): the valid fraction of a policy that answers uniformly

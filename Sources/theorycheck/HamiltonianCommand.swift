@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LanguageModelExperiments
 import Reports
 import Tasks
 import TinyLM

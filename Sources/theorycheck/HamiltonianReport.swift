@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModelExperiments
 import Reports
 import Tasks
 

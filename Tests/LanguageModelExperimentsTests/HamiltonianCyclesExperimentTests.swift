@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModelExperiments
 import LinearAlgebra
 import Tasks
 import TinyLM
@@ -12,9 +13,9 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
             // pi = pi_ref and u = 0 before training: every reward is exactly 0, every accuracy exactly 1/2.
             XCTAssertEqual(outcome.trainBefore.accuracy, 0.5)
             XCTAssertEqual(outcome.testBefore.accuracy, 0.5)
-            XCTAssertEqual(outcome.trainBefore.meanMargin, 0)
-            XCTAssertEqual(outcome.train.pairCount, config.task.trainCount)
-            XCTAssertEqual(outcome.test.pairCount, config.task.testCount)
+            XCTAssertEqual(outcome.trainBefore.meanChosenReward, 0)
+            XCTAssertEqual(outcome.trainBefore.meanRejectedReward, 0)
+            XCTAssertEqual(outcome.trainBefore.normalizedMargin, 0)
             XCTAssert((0...1).contains(outcome.test.accuracy))
             XCTAssertEqual(outcome.lossByTenth.count, config.rewardTraining.steps)
             XCTAssertEqual(outcome.lossByTenth[0], log(2), accuracy: 1e-12, "rewards 0 give loss ln 2")
@@ -61,8 +62,8 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         config.task.testCount = 2
         config.referenceSteps = 0
         config.generation.samplesPerGraph = 1
-        config.rewardTraining = PreferenceTrainingConfiguration(steps: 40, batchSize: 8, beta: 0.1,
-                                                               adam: AdamConfiguration(learningRate: 1e-2))
+        config.rewardTraining = HamiltonianRewardTraining(steps: 40, batchSize: 8, beta: 0.1,
+                                                          adam: AdamConfiguration(learningRate: 1e-2))
         let result = try HamiltonianExperiment(config).run()
         XCTAssertGreaterThanOrEqual(result.implicitReward.train.accuracy, 0.9, "\(result.implicitReward.lossByTenth)")
         XCTAssertLessThan(result.implicitReward.lossByTenth.last!, 0.5 * log(2))

@@ -1,5 +1,7 @@
 import Foundation
 import LinearAlgebra
+import RewardDynamics
+import Tasks
 import TinyLM
 
 /// The settings of the Hamiltonian-cycle experiment (Razin et al., Sec. 3.2), as one Codable value with
@@ -25,16 +27,16 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// Graphs per supervised step, each with a fresh random permutation as its answer.
     public var referenceBatchSize: Int
     public var referenceLearningRate: Double
-    /// The reward-model training, shared by the IM-RM and the EX-RM (beta is the IM-RM's; its `seed` is
-    /// not used: each reward model's batch order derives from `seed` below).
-    public var rewardTraining: PreferenceTrainingConfiguration
+    /// The reward-model training, shared by the IM-RM and the EX-RM (beta is the IM-RM's; each reward
+    /// model's batch order derives from `seed` below).
+    public var rewardTraining: HamiltonianRewardTraining
     /// How the policy is sampled before and after training (on the test graphs).
     public var generation: HamiltonianCyclesGeneration.Options
     /// The one seed every random choice derives from.
     public var seed: UInt64
 
     public init(task: HamiltonianCyclesConfig, width: Int, layers: Int, heads: Int, referenceSteps: Int,
-                referenceBatchSize: Int, referenceLearningRate: Double, rewardTraining: PreferenceTrainingConfiguration,
+                referenceBatchSize: Int, referenceLearningRate: Double, rewardTraining: HamiltonianRewardTraining,
                 generation: HamiltonianCyclesGeneration.Options, seed: UInt64)
     {
         self.task = task
@@ -60,8 +62,8 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     public static let standard = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 6, edgeProbability: 0.2, trainCount: 2048, testCount: 128),
         width: 32, layers: 2, heads: 4, referenceSteps: 400, referenceBatchSize: 32, referenceLearningRate: 1e-2,
-        rewardTraining: PreferenceTrainingConfiguration(steps: 800, batchSize: 32, beta: 0.1,
-                                                        adam: AdamConfiguration(learningRate: 3e-3)),
+        rewardTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
+                                                  adam: AdamConfiguration(learningRate: 3e-3)),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 4),
         seed: 0)
 
@@ -69,7 +71,7 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     public static let quick = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 5, edgeProbability: 0.2, trainCount: 12, testCount: 6),
         width: 8, layers: 1, heads: 2, referenceSteps: 4, referenceBatchSize: 4, referenceLearningRate: 3e-3,
-        rewardTraining: PreferenceTrainingConfiguration(steps: 4, batchSize: 4, beta: 0.1),
+        rewardTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 2),
         seed: 0)
 
@@ -108,10 +110,10 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
 
 /// The figures of one trained reward model.
 public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
-    public let trainBefore: PreferenceAccuracy
-    public let testBefore: PreferenceAccuracy
-    public let train: PreferenceAccuracy
-    public let test: PreferenceAccuracy
+    public let trainBefore: PairMetrics
+    public let testBefore: PairMetrics
+    public let train: PairMetrics
+    public let test: PairMetrics
     /// Mean Bradley-Terry batch loss over each tenth of the steps (fewer entries with fewer than 10 steps).
     public let lossByTenth: [Double]
     /// The IM-RM only: its policy's sampled answers on the test graphs before (pi = pi_ref) and after
@@ -139,8 +141,8 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         let after: Double
     }
 
-    public init(trainBefore: PreferenceAccuracy, testBefore: PreferenceAccuracy, train: PreferenceAccuracy,
-                test: PreferenceAccuracy, lossByTenth: [Double],
+    public init(trainBefore: PairMetrics, testBefore: PairMetrics, train: PairMetrics,
+                test: PairMetrics, lossByTenth: [Double],
                 generationBefore: HamiltonianCyclesGeneration.Result?, generationAfter: HamiltonianCyclesGeneration.Result?,
                 validMassBefore: Double?, validMassAfter: Double?)
     {
@@ -157,10 +159,10 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        trainBefore = try container.decode(PreferenceAccuracy.self, forKey: .trainBefore)
-        testBefore = try container.decode(PreferenceAccuracy.self, forKey: .testBefore)
-        train = try container.decode(PreferenceAccuracy.self, forKey: .train)
-        test = try container.decode(PreferenceAccuracy.self, forKey: .test)
+        trainBefore = try container.decode(PairMetrics.self, forKey: .trainBefore)
+        testBefore = try container.decode(PairMetrics.self, forKey: .testBefore)
+        train = try container.decode(PairMetrics.self, forKey: .train)
+        test = try container.decode(PairMetrics.self, forKey: .test)
         lossByTenth = try container.decode([Double].self, forKey: .lossByTenth)
         generationBefore = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationBefore)
         generationAfter = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationAfter)
@@ -310,35 +312,42 @@ public struct HamiltonianExperiment: Sendable {
         }
         reference.parameters.unfreezeAll()
 
-        func outcome(_ initial: PreferenceRewardModel, stage: Stage, seed: UInt64) throws
-            -> (HamiltonianRewardModelOutcome, PreferenceRewardModel)
+        // Both reward models start from pi_ref; the IM-RM keeps a frozen copy of it as its reference.
+        func outcome(_ type: RewardModelType, stage: Stage, seed: UInt64) throws
+            -> (HamiltonianRewardModelOutcome, TinyLMRewardModel)
         {
-            var model = initial
-            let trainBefore = try model.accuracy(on: trainPairs)
-            let testBefore = try model.accuracy(on: testPairs)
-            var training = config.rewardTraining
-            training.seed = seed
-            let losses = try model.train(on: trainPairs, configuration: training) { progress(stage, $0, $1) }
+            let training = config.rewardTraining
+            let initial = try TinyLMRewardModel(backbone: reference, configuration: training.modelConfiguration(type))
+            let trainBefore = try initial.metrics(on: trainPairs)
+            let testBefore = try initial.metrics(on: testPairs)
+            var trainer = try RewardModelTrainer(model: initial, pairs: trainPairs,
+                                                 configuration: training.trainerConfiguration(seed: seed))
+            var losses: [Double] = []
+            losses.reserveCapacity(training.steps)
+            for step in 0..<training.steps {
+                losses.append(try trainer.step())
+                progress(stage, step + 1, training.steps)
+            }
+            let model = trainer.model
             return (HamiltonianRewardModelOutcome(
-                trainBefore: trainBefore, testBefore: testBefore, train: try model.accuracy(on: trainPairs),
-                test: try model.accuracy(on: testPairs), lossByTenth: Self.meansByTenth(losses),
+                trainBefore: trainBefore, testBefore: testBefore, train: try model.metrics(on: trainPairs),
+                test: try model.metrics(on: testPairs), lossByTenth: Self.meansByTenth(losses),
                 generationBefore: nil, generationAfter: nil,
                 validMassBefore: nil, validMassAfter: nil), model)
         }
 
-        let (implicitTrained, implicitModel) = try outcome(
-            .implicit(reference: reference, beta: config.rewardTraining.beta), stage: .implicitReward, seed: implicitSeed)
+        let (implicitTrained, implicitModel) = try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
         let generationBefore = try HamiltonianCyclesGeneration.evaluate(
             model: reference, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
         let generationAfter = try HamiltonianCyclesGeneration.evaluate(
-            model: implicitModel.model, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
+            model: implicitModel.backbone, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
         let implicitOutcome = HamiltonianRewardModelOutcome(
             trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
             test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
             generationBefore: generationBefore, generationAfter: generationAfter,
             validMassBefore: try Self.validProbabilityMass(of: reference, graphs: testGraphs, vocabulary: vocabulary),
-            validMassAfter: try Self.validProbabilityMass(of: implicitModel.model, graphs: testGraphs, vocabulary: vocabulary))
-        let (explicitOutcome, _) = try outcome(.explicit(backbone: reference), stage: .explicitReward, seed: explicitSeed)
+            validMassAfter: try Self.validProbabilityMass(of: implicitModel.backbone, graphs: testGraphs, vocabulary: vocabulary))
+        let (explicitOutcome, _) = try outcome(.explicit, stage: .explicitReward, seed: explicitSeed)
 
         return HamiltonianExperimentResult(
             config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
