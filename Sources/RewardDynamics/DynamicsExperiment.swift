@@ -176,7 +176,8 @@ private struct TrainedPair {
         let predicted: [Double]
         var tokenIdentityShare: Double?
         var stepped = self
-        stepped.step(learningRate: learningRate)
+        stepped.explicitDynamics?.step(learningRate: learningRate)
+        stepped.implicitDynamics?.step(learningRate: learningRate)
         if let dynamics = explicitDynamics {
             predicted = dynamics.predictedStep(learningRate: learningRate)
         } else {
