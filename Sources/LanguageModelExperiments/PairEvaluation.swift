@@ -5,16 +5,9 @@ extension TinyLMRewardModel {
     /// Accuracy (ties 1/2), normalized margin and mean rewards of `pairs` (RewardDynamics' `PairMetrics`),
     /// scoring each distinct prompt-response sequence once.
     public func metrics(on pairs: [TokenPreferencePair], batchSize: Int = 64) throws -> PairMetrics {
-        var index: [PromptResponse: Int] = [:]
-        var items: [PromptResponse] = []
-        func indexOf(_ item: PromptResponse) -> Int {
-            if let known = index[item] { return known }
-            index[item] = items.count
-            items.append(item)
-            return items.count - 1
-        }
-        let indexed = pairs.map { IndexedPair(chosen: indexOf($0.chosenSequence), rejected: indexOf($0.rejectedSequence)) }
-        return PairMetrics(rewards: try rewards(items, batchSize: batchSize), pairs: indexed)
+        var interner = SequenceInterner()
+        let indexed = interner.indexed(pairs)
+        return PairMetrics(rewards: try rewards(interner.items, batchSize: batchSize), pairs: indexed)
     }
 }
 

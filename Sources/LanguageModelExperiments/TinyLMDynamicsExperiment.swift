@@ -139,20 +139,10 @@ struct TrackedSequences {
     let trainPairs: [IndexedPair]
 
     init(dataset: PersonaDataset) {
-        var index: [PromptResponse: Int] = [:]
-        var items: [PromptResponse] = []
-        func indexOf(_ item: PromptResponse) -> Int {
-            if let known = index[item] { return known }
-            index[item] = items.count
-            items.append(item)
-            return items.count - 1
-        }
-        func indexed(_ pairs: [TokenPreferencePair]) -> [IndexedPair] {
-            pairs.map { IndexedPair(chosen: indexOf($0.chosenSequence), rejected: indexOf($0.rejectedSequence)) }
-        }
-        trainPairs = indexed(dataset.train)
-        sets = dataset.evaluationSets.map { (name: $0.name, pairs: indexed($0.pairs)) }
-        self.items = items
+        var interner = SequenceInterner()
+        trainPairs = interner.indexed(dataset.train)
+        sets = dataset.evaluationSets.map { (name: $0.name, pairs: interner.indexed($0.pairs)) }
+        items = interner.items
     }
 
     func checkpoint(step: Int, rewards: [Double]) -> PersonaCheckpoint {
