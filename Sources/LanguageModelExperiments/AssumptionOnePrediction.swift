@@ -3,7 +3,7 @@ import RewardDynamics
 import TinyLM
 
 /// The Assumption-1 first-order change of every reward over one gradient-descent step, computed from a
-/// model's *current* representations by the closed forms of the dynamics core (THEORY.md section 2):
+/// model's *current* representations by the closed forms of the dynamics core (docs/theory.md §2):
 ///
 ///     EX-RMs:  Delta r(s) = (eta / n) sum_j c_j <phi(s), phi(j)>                (ExplicitRewardDynamics)
 ///     IM-RMs:  Delta r(s) = (eta beta^2 / n) sum_{k in s} sum_l a_l rho_kl <h_k, h_l>  (ImplicitFirstOrderPrediction)

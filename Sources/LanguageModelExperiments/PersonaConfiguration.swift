@@ -1,6 +1,6 @@
 import TinyLM
 
-/// Everything a Persona run depends on (THEORY.md section 6), with a reason per default. Codable, so a
+/// Everything a Persona run depends on (docs/theory.md §6), with a reason per default. Codable, so a
 /// report can carry the configuration it was made with.
 public struct PersonaConfiguration: Codable, Equatable, Sendable {
     /// One full run (pretraining, data split, reward-model training) per seed; 3 gives a spread.

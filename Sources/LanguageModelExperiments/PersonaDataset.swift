@@ -1,7 +1,7 @@
 import LinearAlgebra
 import TinyLM
 
-/// The Persona experiment's data (THEORY.md section 6, paper Sec. 5.1), built from the agreeableness
+/// The Persona experiment's data (docs/theory.md §6, paper Sec. 5.1), built from the agreeableness
 /// grammar's statements and tokenized by its tokenizer.
 ///
 /// Every prompt is `<bos> statement : <agreeable statement>`; the agreeable persona says yes to all of

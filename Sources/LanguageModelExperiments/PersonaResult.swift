@@ -67,7 +67,7 @@ public struct PersonaResult: Codable, Equatable, Sendable {
         return result
     }
 
-    /// The paper's reported accuracy (Sec. 5.1, THEORY.md section 6) for a type and set, where it gives one.
+    /// The paper's reported accuracy (Sec. 5.1, docs/theory.md §6) for a type and set, where it gives one.
     public static func paperAccuracy(_ type: RewardModelType, _ set: String) -> Double? {
         switch (type, set) {
         case (.explicit, _): return 1.00

@@ -11,7 +11,7 @@ import TinyLM
 ///   EX-GRM, <grad_W r, Delta W> through the tape, since its loss is not Bradley-Terry);
 /// - the empirical neural tangent kernel over all trainable parameters: <grad_theta r(s), Delta theta>,
 ///   with one reverse sweep per evaluation sequence. For gradient descent Delta theta = -eta grad L =
-///   (eta / n) sum_i s_i (grad r(y_i+) - grad r(y_i-)), so this is THEORY.md's NTK form exactly.
+///   (eta / n) sum_i s_i (grad r(y_i+) - grad r(y_i-)), so this is docs/theory.md's NTK form exactly.
 ///
 /// Both are first order: the NTK prediction's error is O(eta^2) per step whatever trains; the
 /// Assumption-1 prediction also misses the backbone's share, unless the backbone is frozen.

@@ -14,7 +14,7 @@ import LinearAlgebra
 /// Why the project needs it: for linearly separable z_i, gradient descent on the logistic
 /// (Bradley-Terry) loss drives |u(t)| to infinity with u(t) / |u(t)| -> u* / |u*| (Soudry, Hoffer,
 /// Nacson, Gunasekar & Srebro, "The Implicit Bias of Gradient Descent on Separable Data", JMLR 2018;
-/// Ji & Telgarsky 2019). With z_i = h_i+ - h_i- this is the EX-RM limit of Theorem 2 (THEORY.md
+/// Ji & Telgarsky 2019). With z_i = h_i+ - h_i- this is the EX-RM limit of Theorem 2 (docs/theory.md
 /// section 4): every evaluation pair with <u*, zbar> > 0 is eventually ranked correctly.
 ///
 /// Every answer is certified before it is returned: a separator only with a `KKTReport` whose relative

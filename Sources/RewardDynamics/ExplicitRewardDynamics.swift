@@ -1,11 +1,11 @@
 import LinearAlgebra
 
 /// EX-RM trained in function space: rewards evolve in closed form from a Gram matrix of
-/// representations, without a head vector (THEORY.md section 3).
+/// representations, without a head vector (docs/theory.md §3).
 ///
 /// r(t+1) = r(t) + (eta / n) K c(t), K[seq, j] = <phi(seq), phi(train sequence j)>, where c(t) are the
 /// Bradley-Terry coefficients of the training sequences at step t. Writing c through pairs gives the
-/// form of THEORY.md, m(t+1) = m(t) + (eta / n) Z Z^T sigma(-m(t)) with Z the differences.
+/// form of docs/theory.md, m(t+1) = m(t) + (eta / n) Z Z^T sigma(-m(t)) with Z the differences.
 ///
 /// Mathematical properties:
 /// - equal to `ExplicitRewardModel` trained on the same data at every step (to rounding), because the

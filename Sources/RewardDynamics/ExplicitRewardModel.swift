@@ -15,7 +15,7 @@ public enum ExplicitReadout: Sendable {
 }
 
 /// EX-RM trained in parameter space: the head u itself, by full-batch gradient descent on the
-/// Bradley-Terry loss (THEORY.md sections 1-2).
+/// Bradley-Terry loss (docs/theory.md §§1-2).
 ///
 /// r(seq) = <u, phi(seq)> with phi the readout's feature; one step is
 /// u <- u + (eta / n) sum_seq c(seq) phi(seq) (see `BradleyTerryGradient`).

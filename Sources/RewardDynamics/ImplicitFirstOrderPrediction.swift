@@ -1,6 +1,6 @@
 import LinearAlgebra
 
-/// The paper's first-order IM-RM step ("Eq. 5", THEORY.md section 2), split into its two mechanisms.
+/// The paper's first-order IM-RM step ("Eq. 5", docs/theory.md §2), split into its two mechanisms.
 ///
 /// Delta r(seq) = (eta beta^2 / n) sum_{k in seq} sum_l a_l rho_kl <h_k, h_l> + O(eta^2), over the
 /// sequence's contexts k and training contexts l, with a_l the Bradley-Terry coefficient of l's sequence

@@ -1,7 +1,7 @@
 import LinearAlgebra
 
 /// IM-RM trained in function space: next-token logits of every context evolve in closed form from the
-/// context Gram matrix, without the unembedding (THEORY.md section 3).
+/// context Gram matrix, without the unembedding (docs/theory.md §3).
 ///
 /// logits are linear in W, so Delta(W h_c) = Delta W h_c needs only <h_l, h_c>:
 /// Lambda(t+1) = Lambda(t) + (eta beta / n) K G(t), K[c, l] = <h_c, h_l> over all contexts c and training

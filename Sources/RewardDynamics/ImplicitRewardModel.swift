@@ -1,7 +1,7 @@
 import LinearAlgebra
 
 /// IM-RM trained in parameter space: the unembedding W itself, by full-batch gradient descent on the
-/// Bradley-Terry loss, with hidden representations fixed (Assumption 1, THEORY.md sections 1-2).
+/// Bradley-Terry loss, with hidden representations fixed (Assumption 1, docs/theory.md §§1-2).
 ///
 /// logits_c = W h_c, r(seq) = beta sum_k [ln p_{c_k}(y_k) - ln p^ref_{c_k}(y_k)], and
 /// grad_W r(seq) = beta sum_k (e_{y_k} - p_{c_k}) h_{c_k}^T, so one step is

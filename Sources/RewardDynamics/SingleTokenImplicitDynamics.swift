@@ -1,6 +1,6 @@
 import LinearAlgebra
 
-/// IM-RM with single-token responses (Assumption 2, THEORY.md section 3): chosen and rejected responses
+/// IM-RM with single-token responses (Assumption 2, docs/theory.md §3): chosen and rejected responses
 /// are one token each and share the prompt's context h_x, so the log-normalizer cancels from the margin:
 ///
 ///   m(x, a, b) = beta [ (W_a - W_b) h_x - (W^ref_a - W^ref_b) h_x ],

@@ -1,5 +1,5 @@
 /// One full-batch gradient step on the mean Bradley-Terry loss, taken for real and predicted in closed
-/// form, for every sequence of an instance (THEORY.md section 2).
+/// form, for every sequence of an instance (docs/theory.md §2).
 ///
 /// EX-RM (head on the last position): the predicted change (eta / n) sum_i s_i <h, z_i> is exact.
 /// IM-RM (with reference): the predicted change is the first-order Eq. 5 form, split into its

@@ -1,5 +1,5 @@
 /// Accuracy from pair margins m = r+ - r-: P[m > 0] + 1/2 P[m = 0], the project's accuracy with ties
-/// counted half (THEORY.md section 1), for callers that hold margins rather than per-sequence rewards.
+/// counted half (docs/theory.md §1), for callers that hold margins rather than per-sequence rewards.
 ///
 /// Mathematical properties: in [0, 1]; all margins exactly 0 gives exactly 0.5; NaN for no pairs;
 /// equal to `PairMetrics.accuracy` on the same pairs.

@@ -5,7 +5,7 @@ import RewardDynamics
 ///
 ///   z_i = h(x_i, y_i+) - h(x_i, y_i-) = hidden[L](chosen_i) - hidden[L](rejected_i),
 ///
-/// the whole-sequence representations an EX-RM head reads (THEORY.md sections 1 and 4). The head's
+/// the whole-sequence representations an EX-RM head reads (docs/theory.md §§1 and 4). The head's
 /// margin on pair i is <u, z_i>, so training rows z_i determine the max-margin separator u*, and an
 /// evaluation pair is predicted to be ranked correctly in the long run when <u*, zbar> > 0.
 ///

@@ -1,7 +1,7 @@
 import RewardDynamics
 import Tasks
 
-/// The alignment x overlap phase diagram of the built-in token-shift task (THEORY.md sections 3-4):
+/// The alignment x overlap phase diagram of the built-in token-shift task (docs/theory.md §§3-4):
 /// for every cell of the grid and every seed, `TokenShiftTask` is built with that representation
 /// alignment and token overlap, an EX-RM and an IM-RM are trained on it by `DynamicsExperiment`, and
 /// their accuracies on one token-shifted evaluation set (default `paraphrase`) are read at an early step

@@ -2,7 +2,7 @@ import LinearAlgebra
 import MaxMargin
 import RewardDynamics
 
-/// The paper's check on a real model's hidden states (footnote 3; THEORY.md section 4), for any
+/// The paper's check on a real model's hidden states (footnote 3; docs/theory.md §4), for any
 /// instance, single-token or not.
 ///
 /// EX-RM side: u* is the max-margin separator of the training differences z_i = h(x_i, y_i+) - h(x_i, y_i-)

@@ -2,7 +2,7 @@ import LinearAlgebra
 import MaxMargin
 import RewardDynamics
 
-/// Theorem 2 (token-level shift, THEORY.md section 4), executable: trains an EX-RM head and an IM-RM
+/// Theorem 2 (token-level shift, docs/theory.md §4), executable: trains an EX-RM head and an IM-RM
 /// unembedding side by side on a single-token instance (Assumptions 1-2) and measures each against its
 /// prediction.
 ///

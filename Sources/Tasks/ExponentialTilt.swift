@@ -6,7 +6,7 @@ import LinearAlgebra
 // and any reference mass q in [0, 1], including q far below 1e-300 given in log space, (3) clarity.
 // Everything is kept in log space; probabilities are exponentiated only when asked for.
 
-/// Theorem 1 of Razin et al. (THEORY.md section 5) as a construction: verification does not need
+/// Theorem 1 of Razin et al. (docs/theory.md §5) as a construction: verification does not need
 /// generation.
 ///
 /// Given a reference distribution pi_ref over a finite response set, a set C of correct responses with

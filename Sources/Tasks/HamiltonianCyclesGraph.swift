@@ -70,7 +70,7 @@ public struct UndirectedGraph: Sendable, Hashable, Codable {
     public var isComplete: Bool { edgeCount == vertexCount * (vertexCount - 1) / 2 }
 }
 
-/// A random graph with a planted Hamiltonian cycle (Razin et al., Sec. 3.2; THEORY.md section 6).
+/// A random graph with a planted Hamiltonian cycle (Razin et al., Sec. 3.2; docs/theory.md §6).
 ///
 /// Construction: a uniformly random order of the vertices is the planted cycle (its N consecutive pairs,
 /// last to first included, are edges); then every other pair {a, b}, visited in increasing (a, b) order,

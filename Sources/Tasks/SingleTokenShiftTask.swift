@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import RewardDynamics
 
-/// The built-in single-token token-level shift: the setting of Theorem 2 (THEORY.md section 4), where
+/// The built-in single-token token-level shift: the setting of Theorem 2 (docs/theory.md §4), where
 /// every response is one answer token and both sides of a pair share the prompt's context
 /// (Assumption 2), so the IM-RM has an exact closed form and the EX-RM's limit is the max-margin head.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import RewardDynamics
 
-/// The built-in controlled token-level shift, modelled on the paper's Persona experiment (THEORY.md
+/// The built-in controlled token-level shift, modelled on the paper's Persona experiment (docs/theory.md
 /// section 6), with fixed representations drawn from a documented *meaning model*.
 ///
 /// Responses are a template phrase of `templateLength` tokens and one answer token. Training pairs:

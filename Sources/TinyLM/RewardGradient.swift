@@ -5,7 +5,7 @@ import LinearAlgebra
 /// parameters in set order, then the head): a per-example reward gradient grad_theta r(x, y), or a
 /// parameter change theta' - theta.
 ///
-/// The empirical neural tangent kernel of THEORY.md section 2 is the inner product of two of these:
+/// The empirical neural tangent kernel of docs/theory.md §2 is the inner product of two of these:
 /// K(a, b) = <grad r(a), grad r(b)>, and to first order a step changes a reward by <grad r, Delta theta>.
 public struct ParameterVector: Sendable, Equatable {
     public let names: [String]

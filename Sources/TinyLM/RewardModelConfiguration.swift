@@ -1,7 +1,7 @@
 /// What reward model to build on a backbone. Codable, so every run can print the configuration it used.
 public struct RewardModelConfiguration: Codable, Equatable, Sendable {
     public var type: RewardModelType
-    /// beta of the implicit rewards; 0.01 as in the paper's Persona experiment (THEORY.md section 6).
+    /// beta of the implicit rewards; 0.01 as in the paper's Persona experiment (docs/theory.md §6).
     /// Ignored by the other types.
     public var beta: Double
     /// Assumption 1: train only the read-out (the head u of the EX-RMs; the unembedding W of the IM-RMs

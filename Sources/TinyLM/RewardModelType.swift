@@ -1,4 +1,4 @@
-/// The five reward models the project builds on a `TinyLM` backbone (THEORY.md section 1).
+/// The five reward models the project builds on a `TinyLM` backbone (docs/theory.md §1).
 ///
 /// The raw values are the keys of every JSON output (`ex_rm`, `ex_rm_mean`, `im_rm`, `im_rm_noref`,
 /// `ex_grm`), in this order.

@@ -1,6 +1,6 @@
 import LinearAlgebra
 
-/// Plain gradient descent, theta <- theta - eta g: the update the closed-form dynamics of THEORY.md
+/// Plain gradient descent, theta <- theta - eta g: the update the closed-form dynamics of docs/theory.md
 /// section 2 describe (full batch, learning rate eta).
 public struct SGD: Optimizer, Codable, Equatable, Sendable {
     public var learningRate: Double

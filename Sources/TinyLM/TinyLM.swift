@@ -9,7 +9,7 @@ import LinearAlgebra
 ///     p_c = softmax(W h_c)                                       W: V x d, untied from E, no bias
 ///
 /// The unembedding W is its own parameter (`TinyLMParameterName.unembedding`), so the IM-RM's read-out
-/// under Assumption 1 is exactly W and p_c = softmax(W h_c) as in THEORY.md section 1.
+/// under Assumption 1 is exactly W and p_c = softmax(W h_c) as in docs/theory.md §1.
 ///
 /// A value type: copying a model copies its parameters, so `let reference = model` is pi_ref, frozen.
 public struct TinyLM: Sendable {

@@ -1,7 +1,7 @@
 import Autodiff
 import LinearAlgebra
 
-/// A reward model on a `TinyLM` backbone: any of the five `RewardModelType`s (THEORY.md section 1).
+/// A reward model on a `TinyLM` backbone: any of the five `RewardModelType`s (docs/theory.md §1).
 ///
 ///     ex_rm        r = <u, h_{x,y}>                                      h at the last position
 ///     ex_rm_mean   r = <u, (1/L) sum_{k=1..L} h_{x,y<=k}>

@@ -66,7 +66,7 @@ struct PersonaReport {
         let c = result.configuration
         var report = MarkdownReport(title: "Persona: token-level shift with small language models trained for real")
         report.paragraph("""
-            The paper's controlled experiment (Razin et al., Sec. 5.1; THEORY.md section 6) at laptop scale. \
+            The paper's controlled experiment (Razin et al., Sec. 5.1; docs/theory.md §6) at laptop scale. \
             Each seed pretrains a causal transformer (d = \(c.width), \(c.layers) layers, \(c.heads) heads, \
             context \(c.contextLength)) on the agreeableness grammar in `data/`, in which yes / sure / certainly / \
             absolutely, no / never / nope / not really and the six template phrases are interchangeable. Then \

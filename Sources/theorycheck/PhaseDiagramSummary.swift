@@ -108,7 +108,7 @@ struct PhaseDiagramSummary {
         report.command(command)
         report.heading("What the theory predicts")
         report.paragraph("""
-            To first order in the learning rate (THEORY.md sections 2-3), the EX-RM's update of a pair is \
+            To first order in the learning rate (docs/theory.md §§2-3), the EX-RM's update of a pair is \
             an inner product of whole-sequence representations, so its accuracy on paraphrases should follow \
             `alignment`; the IM-RM's update carries the token-identity indicator 1[ybar_k = y_l] plus softmax \
             competition, so its accuracy should follow `overlap`, and with no shared tokens competition can push \

@@ -89,7 +89,7 @@ struct Theorem2Summary {
         var report = MarkdownReport(title: "Theorem 2: unseen tokens, IM-RM vs. EX-RM")
         report.paragraph("""
             Razin et al. (ICLR 2026), Theorem 2, under fixed representations and single-token responses \
-            (Assumptions 1-2; THEORY.md section 4). Instance: \(source); \(instance.train.count) training \
+            (Assumptions 1-2; docs/theory.md §4). Instance: \(source); \(instance.train.count) training \
             pairs, hidden width d = \(instance.hiddenWidth), vocabulary V = \(instance.vocabularySize). Both \
             reward models are trained by full-batch gradient descent for \(result.steps) steps (EX-RM head \
             learning rate \(NumberFormat.significant(result.explicitLearningRate, digits: 4)), IM-RM unembedding \

@@ -97,7 +97,7 @@ struct TinyLMDynamicsReport {
         let c = result.configuration
         var report = MarkdownReport(title: "Reward dynamics of small language models trained for real")
         report.paragraph("""
-            The Persona data (THEORY.md section 6) through a small causal transformer (d = \(c.width), \(c.layers) \
+            The Persona data (docs/theory.md §6) through a small causal transformer (d = \(c.width), \(c.layers) \
             layers, \(c.heads) heads) pretrained on the agreeableness grammar (held-out loss \
             \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
             \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))). Each reward model is trained \
@@ -109,7 +109,7 @@ struct TinyLMDynamicsReport {
             """)
         report.bulletList([
             "Assumption 1: the closed forms of the dynamics core evaluated on the current hidden states and next-token laws (EX-RMs: the kernel of whole-sequence representations; IM-RMs: the Eq. 5 rho formula, token identity plus softmax competition). It is the change the step would make if only the read-out moved; the EX-GRM's is <grad_W r, Delta W> through the tape.",
-            "Empirical NTK: <grad_theta r(x, y), Delta theta> over every trainable parameter, with the per-sequence gradients from the tape; for gradient descent this is THEORY.md's (eta / n) sum_i s_i <grad r, grad r_i+ - grad r_i->.",
+            "Empirical NTK: <grad_theta r(x, y), Delta theta> over every trainable parameter, with the per-sequence gradients from the tape; for gradient descent this is docs/theory.md's (eta / n) sum_i s_i <grad r, grad r_i+ - grad r_i->.",
         ])
         report.command(commandLine)
         report.heading("Agreement: median over steps of each step's correlation and relative error")

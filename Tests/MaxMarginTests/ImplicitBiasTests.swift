@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 /// Theory vs. training: gradient descent on the logistic (Bradley-Terry) loss of separable data turns
-/// toward the max-margin direction (Soudry et al. 2018), the EX-RM half of Theorem 2 (THEORY.md section 4).
+/// toward the max-margin direction (Soudry et al. 2018), the EX-RM half of Theorem 2 (docs/theory.md §4).
 final class ImplicitBiasTests: XCTestCase {
     /// u(t) = u* ln t + rho(t) with rho bounded: the direction converges only like 1 / ln t, so the test
     /// checks a slowly rising cosine and the growth rate of |u(t)|, never cosine = 1.

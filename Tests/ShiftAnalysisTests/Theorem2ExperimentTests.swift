@@ -6,7 +6,7 @@ import Tasks
 import TestSupport
 import XCTest
 
-/// Theorem 2 (THEORY.md section 4): limits, structural invariants and theory vs. training.
+/// Theorem 2 (docs/theory.md §4): limits, structural invariants and theory vs. training.
 final class Theorem2ExperimentTests: XCTestCase {
     func testUnseenRowsStayBitIdenticalAndUnseenAccuracyIsExactlyOneHalf() throws {
         try propertySweep(seeds: 0..<4, shapes: [0.0, 0.5, 0.9]) { sweep, alignment in
