@@ -65,22 +65,6 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case seed, alignment, overlap, beta
-        case hiddenWidth = "hidden_width"
-        case vocabularySize = "vocabulary_size"
-        case trainPrompts = "train_prompts"
-        case testPrompts = "test_prompts"
-        case pairsPerPrompt = "pairs_per_prompt"
-        case templateLength = "template_length"
-        case answersPerStance = "answers_per_stance"
-        case templateStance = "template_stance"
-        case lexicalWeight = "lexical_weight"
-        case promptWeight = "prompt_weight"
-        case memoryDecay = "memory_decay"
-        case unembeddingScale = "unembedding_scale"
-    }
-
     /// The default, documented above.
     public static let standard = TokenShiftTask()
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LanguageModelExperiments
+import Experiments
 import TinyLM
 
 struct BenchCommand: ParsableCommand {

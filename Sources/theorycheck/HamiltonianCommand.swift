@@ -1,8 +1,10 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
-import LanguageModelExperiments
 import Reports
 import Tasks
+import TheorycheckCore
 import TinyLM
 
 struct HamiltonianCommand: ParsableCommand {
@@ -132,28 +134,18 @@ struct HamiltonianCommand: ParsableCommand {
         let experiment: HamiltonianExperiment
         do {
             experiment = try HamiltonianExperiment(experimentConfig)
-        } catch let error as HamiltonianCyclesConfigError {
-            throw CLIError(error.description)
-        } catch let error as TinyLMConfigurationError {
+        } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
         var lines: [HamiltonianExperiment.Stage: ProgressLine] = [:]
+        let whole = ProgressLine("hamiltonian", quiet: output.quiet)
         let result = try experiment.run { stage, done, total in
-            let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)")
+            let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)", quiet: output.quiet)
             lines[stage] = line
             line.update(done, of: total)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         // The runtime goes to stderr only: stdout and the report stay identical from run to run.
-        FileHandle.standardError.write(Data("hamiltonian: finished in \(NumberFormat.fixed(seconds, decimals: 1)) s\n".utf8))
-        if let path = output.report {
-            try writeAtomically(HamiltonianReport(result: result, command: regeneratingCommand()).markdown(), to: path)
-        }
-        if output.json {
-            try printJSON(result)
-        } else {
-            print(HamiltonianReport(result: result, command: "").terminalSummary())
-        }
+        whole.note("finished")
+        try emit(HamiltonianReport(result: result), output)
     }
 }

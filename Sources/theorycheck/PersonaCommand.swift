@@ -1,6 +1,8 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
-import LanguageModelExperiments
+import TheorycheckCore
 import TinyLM
 
 /// `theorycheck persona`: the paper's controlled token-level shift (Sec. 5.1) with small language models
@@ -98,21 +100,14 @@ struct PersonaCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useSingleThread()
+        let progress = ProgressLine("persona", quiet: output.quiet)
         let result: PersonaResult
         do {
             let experiment = try PersonaExperiment(configuration: experimentConfiguration, grammar: try Grammar.agreeableness())
-            result = try experiment.run(progress: progressLinesToTerminal())
-        } catch let error as TinyLMConfigurationError {
+            result = try experiment.run(progress: progress.lineSink)
+        } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        if let path = output.report {
-            try writeReport(PersonaReport(result: result, commandLine: regeneratingCommand()).bundle(), to: path)
-        }
-        if output.json {
-            try printJSON(result.summary)
-        } else {
-            print(PersonaReport.terminalTable(result))
-        }
+        try emit(PersonaReport(result: result), output)
     }
 }

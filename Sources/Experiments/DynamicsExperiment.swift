@@ -1,0 +1,175 @@
+import LinearAlgebra
+import RewardDynamics
+import TheorycheckCore
+
+/// Trains every Assumption-1 reward model on an instance twice, once by updating its read-out (u or W)
+/// and once by its closed form in function space, and records what the theory is judged by:
+/// accuracy and normalized margin per evaluation set at checkpoints, the agreement between the two
+/// computations at every step, and the first-order (Eq. 5) prediction's error at every checkpoint.
+public struct DynamicsExperiment: Sendable {
+    public var steps: Int
+    /// Learning rate of the EX-RM heads.
+    public var explicitLearningRate: Double
+    /// Learning rate of the IM-RM unembeddings.
+    public var implicitLearningRate: Double
+    public var kinds: [RewardModelKind]
+    /// Also run every closed form in function space and the first-order predictions, and compare them
+    /// with training. Off, only the read-outs train (about four times faster on the built-in task), and
+    /// the result's agreement and first-order figures are empty.
+    public var checksClosedForms: Bool
+
+    public init(steps: Int, explicitLearningRate: Double, implicitLearningRate: Double,
+                kinds: [RewardModelKind] = RewardModelKind.fixedRepresentation, checksClosedForms: Bool = true)
+    {
+        precondition(steps >= 0, "steps must be non-negative, got \(steps)")
+        self.steps = steps
+        self.explicitLearningRate = explicitLearningRate
+        self.implicitLearningRate = implicitLearningRate
+        self.kinds = kinds
+        self.checksClosedForms = checksClosedForms
+    }
+
+    /// Runs the experiment; `progress(step, steps)` is called after every step.
+    public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) -> DynamicsResult {
+        let layout = SequenceLayout(instance)
+        let checkpointSteps = Set(StepSchedule.decades.steps(upTo: steps))
+        let trajectorySteps = Set(StepSchedule.trajectory.steps(upTo: steps))
+        var trainers = kinds.map {
+            TrainedPair(kind: $0, instance: instance, layout: layout, withClosedForm: checksClosedForms)
+        }
+        var checkpoints: [DynamicsCheckpoint] = []
+        var trajectory: [DynamicsCheckpoint] = []
+        var agreement = [RewardModelKind: Double]()
+        var firstOrder: [FirstOrderRecord] = []
+        if checksClosedForms { for kind in kinds { agreement[kind] = 0 } }
+
+        for step in 0...steps {
+            // Here every model has taken `step` steps.
+            var rewards = [RewardModelKind: [Double]]()
+            for index in trainers.indices {
+                let kind = trainers[index].kind
+                let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
+                let trained: [Double]
+                let closedForm: [Double]?
+                if step < steps {
+                    if checksClosedForms && checkpointSteps.contains(step) {
+                        firstOrder.append(trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
+                    }
+                    (trained, closedForm) = trainers[index].step(learningRate: learningRate)
+                } else {
+                    (trained, closedForm) = (trainers[index].parameterSpaceRewards(), trainers[index].functionSpaceRewards())
+                }
+                if let closedForm {
+                    agreement[kind] = max(agreement[kind]!, maxRelativeDifference(closedForm, trained))
+                }
+                rewards[kind] = trained
+            }
+            if trajectorySteps.contains(step) || checkpointSteps.contains(step) {
+                let record = Self.checkpoint(step: step, rewards: rewards, layout: layout)
+                if trajectorySteps.contains(step) { trajectory.append(record) }
+                if checkpointSteps.contains(step) { checkpoints.append(record) }
+            }
+            if step > 0 { progress(step, steps) }
+        }
+        return DynamicsResult(
+            evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
+            trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
+    }
+}
+
+extension DynamicsExperiment {
+    /// Metrics of every model from the rewards its read-out gives after `step` steps.
+    fileprivate static func checkpoint(step: Int, rewards: [RewardModelKind: [Double]], layout: SequenceLayout)
+        -> DynamicsCheckpoint
+    {
+        var metrics = [RewardModelKind: [String: PairMetrics]]()
+        var losses = [RewardModelKind: Double]()
+        for (kind, values) in rewards {
+            var perSet = [String: PairMetrics]()
+            for set in layout.evaluationSets { perSet[set.name] = PairMetrics(rewards: values, pairs: set.pairs) }
+            metrics[kind] = perSet
+            losses[kind] = BradleyTerryGradient(rewards: values, pairs: layout.trainPairs).loss
+        }
+        return DynamicsCheckpoint(step: step, metrics: metrics, trainingLoss: losses)
+    }
+}
+
+/// |a - b| / max(1, |b|), maximized over entries.
+func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+}
+
+/// One reward model, trained in parameter space and in function space side by side.
+private struct TrainedPair {
+    let kind: RewardModelKind
+    private var explicitModel: ExplicitRewardModel?
+    private var explicitDynamics: ExplicitRewardDynamics?
+    private var implicitModel: ImplicitRewardModel?
+    private var implicitDynamics: ImplicitRewardDynamics?
+
+    init(kind: RewardModelKind, instance: Instance, layout: SequenceLayout, withClosedForm: Bool) {
+        self.kind = kind
+        switch kind {
+        case .explicit, .explicitMeanPooled:
+            let readout: ExplicitReadout = kind == .explicit ? .lastPosition : .meanPooled
+            explicitModel = ExplicitRewardModel(layout: layout, readout: readout, head: instance.head)
+            if withClosedForm {
+                explicitDynamics = ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: instance.head)
+            }
+        case .implicit, .implicitWithoutReference:
+            let reference: ImplicitReference = kind == .implicit ? .frozenInitial : .none
+            implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: reference)
+            if withClosedForm {
+                implicitDynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
+            }
+        case .generativeVerifier:
+            preconditionFailure("the EX-GRM needs a language model; fixed representations have no closed form for it")
+        }
+    }
+
+    func parameterSpaceRewards() -> [Double] {
+        explicitModel?.rewards() ?? implicitModel!.rewards()
+    }
+
+    /// Nil when the closed form is not run.
+    func functionSpaceRewards() -> [Double]? {
+        explicitDynamics?.rewards ?? implicitDynamics?.rewards()
+    }
+
+    /// One step of both computations; returns the rewards each had before it.
+    @discardableResult
+    mutating func step(learningRate: Double) -> (parameterSpace: [Double], functionSpace: [Double]?) {
+        if explicitModel != nil {
+            let trained = explicitModel!.step(learningRate: learningRate).rewards
+            let closedForm = explicitDynamics?.step(learningRate: learningRate).rewards
+            return (trained, closedForm)
+        }
+        let trained = implicitModel!.step(learningRate: learningRate).rewards
+        let closedForm = implicitDynamics?.step(learningRate: learningRate).rewards
+        return (trained, closedForm)
+    }
+
+    /// The closed-form prediction of the next step against the step itself.
+    func firstOrderRecord(step: Int, learningRate: Double) -> FirstOrderRecord {
+        let before = functionSpaceRewards()!
+        let predicted: [Double]
+        var tokenIdentityShare: Double?
+        var stepped = self
+        stepped.explicitDynamics?.step(learningRate: learningRate)
+        stepped.implicitDynamics?.step(learningRate: learningRate)
+        if let dynamics = explicitDynamics {
+            predicted = dynamics.predictedStep(learningRate: learningRate)
+        } else {
+            let prediction = implicitDynamics!.firstOrderPrediction(learningRate: learningRate)
+            predicted = prediction.predicted
+            let identity = prediction.tokenIdentity.reduce(0) { $0 + abs($1) }
+            let competition = prediction.competition.reduce(0) { $0 + abs($1) }
+            tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
+        }
+        let exact = zip(stepped.functionSpaceRewards()!, before).map(-)
+        let scale = exact.reduce(0) { max($0, abs($1)) }
+        let error = zip(predicted, exact).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        return FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
+                                tokenIdentityShare: tokenIdentityShare)
+    }
+}
