@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "TheorycheckCoreTests", dependencies: ["TheorycheckCore"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
-        .testTarget(name: "RewardDynamicsTests", dependencies: ["TestSupport", "RewardDynamics", "LinearAlgebra", "Tasks"]),
+        .testTarget(name: "RewardDynamicsTests", dependencies: ["TestSupport", "TheorycheckCore", "RewardDynamics", "LinearAlgebra", "Tasks"]),
         .testTarget(name: "MaxMarginTests", dependencies: ["TestSupport", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TheorycheckCore", "TinyLM", "Autodiff", "LinearAlgebra"]),
@@ -73,7 +73,7 @@ let package = Package(
                     dependencies: ["TestSupport", "Experiments", "TheorycheckCore", "TinyLM", "RewardDynamics", "Tasks",
                                    "ShiftAnalysis", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "ExperimentReportsTests",
-                    dependencies: ["TestSupport", "ExperimentReports", "Experiments", "Reports", "RewardDynamics",
+                    dependencies: ["TestSupport", "ExperimentReports", "Experiments", "Reports", "RewardDynamics", "TheorycheckCore",
                                    "Tasks"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
