@@ -158,10 +158,10 @@ def check_layout(path: str) -> Layout:
         t, h = tokens[sequence_id], hidden[sequence_id]
         if t["dtype"] not in INTEGER or len(t["shape"]) != 1 or t["shape"][0] < 1:
             raise FormatError(f"tokens.{sequence_id}: expected a non-empty integer [L] tensor")
-        length = t["shape"][0]
-        if h["dtype"] not in FLOATING or h["shape"] != [length + 1, width]:
-            raise FormatError(f"hidden.{sequence_id}: shape {h['shape']}, expected [{length + 1}, {width}]")
-        lengths[sequence_id] = length
+        response_length = t["shape"][0]
+        if h["dtype"] not in FLOATING or h["shape"] != [response_length + 1, width]:
+            raise FormatError(f"hidden.{sequence_id}: shape {h['shape']}, expected [{response_length + 1}, {width}]")
+        lengths[sequence_id] = response_length
 
     for key in ("beta", "train", "eval"):
         if key not in metadata:
