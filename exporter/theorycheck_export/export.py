@@ -89,6 +89,10 @@ def export(options: ExportOptions, model=None, tokenizer=None,
            log: Optional[Callable[[str], None]] = None) -> ExportResult:
     """Runs the export; `model` / `tokenizer` override loading `options.model` (tests inject them)."""
     say = log or (lambda message: None if options.quiet else print(f"export-hf: {message}", file=sys.stderr))
+    if options.quiet:  # transformers' own loading bars and notices too
+        from transformers.utils import logging as transformers_logging
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
     output = check_output_path(options.output)
     sources = [(TRAIN, options.train)] + list(options.evals)
     for name, path in sources:
