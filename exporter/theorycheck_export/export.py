@@ -230,7 +230,7 @@ def export(options: ExportOptions, model=None, tokenizer=None,
     # Room for the final check figures and log-probs, which replace the placeholders at the end.
     reserve = 4096 + 32 * len(sequences) + sum(len(s.id) for s in sequences)
 
-    checker = LogProbChecker(unembedding, dtype)
+    checker = LogProbChecker(unembedding, dtype, device=device)
     log_probs: Dict[str, float] = {}
     worst = {"deviation": -1.0, "sequence": None, "token": 0.0, "absolute": 0.0}
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -244,7 +244,7 @@ def export(options: ExportOptions, model=None, tokenizer=None,
             for start in range(0, len(order), options.batch_size):
                 batch = [sequences[i] for i in order[start:start + options.batch_size]]
                 for sequence, states in zip(batch, reader.read([s.tokens for s in batch])):
-                    hidden = states.hidden.to(torch.float32).contiguous()
+                    hidden = states.hidden.to(device="cpu", dtype=torch.float32).contiguous()
                     tokens = torch.tensor(sequence.tokens.response, dtype=torch.long)
                     result = checker.check(hidden, tokens, states.logits)
                     if not result.deviation <= tolerance:

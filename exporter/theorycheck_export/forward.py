@@ -94,8 +94,8 @@ def logit_transform_hints(model) -> List[str]:
 class SequenceStates:
     """What one sequence's forward pass yields for the export."""
 
-    hidden: "object"  # [L + 1, d] in the model's dtype: rows P-1 .. P+L-1
-    logits: "object"  # [L, V] in the model's dtype: the logits predicting each response token
+    hidden: "object"  # [L + 1, d] in the model's dtype and on its device: rows P-1 .. P+L-1
+    logits: "object"  # [L, V] likewise: the logits predicting each response token
 
 
 class StateReader:
@@ -137,6 +137,6 @@ class StateReader:
         result = []
         for row, sequence in enumerate(sequences):
             p, end = sequence.prompt_length, len(sequence.ids)
-            result.append(SequenceStates(hidden=states[row, p - 1:end].detach().cpu(),
-                                         logits=logits[row, p - 1:end - 1].detach().cpu()))
+            result.append(SequenceStates(hidden=states[row, p - 1:end].detach(),
+                                         logits=logits[row, p - 1:end - 1].detach()))
         return result

@@ -41,12 +41,13 @@ class SequenceCheck:
 class LogProbChecker:
     """Checks sequences against one unembedding W ([V, d], the float32 tensor as exported)."""
 
-    def __init__(self, unembedding, dtype_name: str):
+    def __init__(self, unembedding, dtype_name: str, device=None):
+        """`device`: where to compute (the model's: float64 on a GPU beats two CPU cores by far)."""
         import torch
         self.tolerance = TOLERANCES[dtype_name]
-        self.unembedding = unembedding
+        self.unembedding = unembedding.to(device) if device is not None else unembedding
         vocabulary, width = unembedding.shape
-        self._wide = unembedding.to(torch.float64) if vocabulary * width * 8 <= _WIDE_CACHE_BYTES else None
+        self._wide = self.unembedding.to(torch.float64) if vocabulary * width * 8 <= _WIDE_CACHE_BYTES else None
 
     def _rows(self, start: int, stop: int):
         import torch
@@ -58,10 +59,12 @@ class LogProbChecker:
         """log_softmax(W h_k)[y_k] for k < L, in float64, from the exported tensors.
         `hidden`: [L + 1, d] float32 (row L unused); `tokens`: [L] int64."""
         import torch
-        states = hidden[:len(tokens)].to(torch.float64)
+        device = self.unembedding.device
+        states = hidden[:len(tokens)].to(device=device, dtype=torch.float64)
+        tokens = tokens.to(device)
         vocabulary = self.unembedding.shape[0]
         chunk = max(1, _CHUNK_BYTES // (8 * max(1, states.shape[0])))
-        log_norm = torch.full((states.shape[0],), -float("inf"), dtype=torch.float64)
+        log_norm = torch.full((states.shape[0],), -float("inf"), dtype=torch.float64, device=device)
         for start in range(0, vocabulary, chunk):
             block = states @ self._rows(start, min(vocabulary, start + chunk)).T
             log_norm = torch.logaddexp(log_norm, torch.logsumexp(block, dim=1))
@@ -72,9 +75,10 @@ class LogProbChecker:
     def check(self, hidden, tokens, logits) -> SequenceCheck:
         """`logits`: the model's [L, V] logits predicting each response token."""
         import torch
+        device = self.unembedding.device
         exported = self.export_log_probs(hidden, tokens)
-        wide_logits = logits.to(torch.float64)
-        model = torch.log_softmax(wide_logits, dim=-1).gather(1, tokens.view(-1, 1)).view(-1)
+        wide_logits = logits.to(device=device, dtype=torch.float64)
+        model = torch.log_softmax(wide_logits, dim=-1).gather(1, tokens.to(device).view(-1, 1)).view(-1)
         magnitude = 1.0 + wide_logits.abs().max(dim=1).values
         total_export, total_model = float(exported.sum()), float(model.sum())
         absolute = abs(total_export - total_model)
