@@ -159,3 +159,22 @@ def test_bad_output_paths_are_refused(models_dir, tmp_path, run_cli, target, mes
     assert status == 1 and message in err and err.count("\n") == 1
     assert listing(tmp_path) == ["dir", "train.jsonl"]
     assert listing(tmp_path / "dir") == []
+
+
+def test_a_terminated_export_leaves_nothing(models_dir, tmp_path, run_cli, monkeypatch):
+    import signal
+    from theorycheck_export import forward
+    original = forward.StateReader.read
+
+    def read_then_get_killed(self, sequences):
+        states = original(self, sequences)
+        os.kill(os.getpid(), signal.SIGTERM)  # as `kill` or a job scheduler would, mid-export
+        return states
+    monkeypatch.setattr(forward.StateReader, "read", read_then_get_killed)
+    before = signal.getsignal(signal.SIGTERM)
+    train = write_jsonl(tmp_path / "train.jsonl", STANDARD_ROWS)
+    status, err = run_cli("--model", models_dir["gpt2"], "--train", train, "--output", tmp_path / "o.safetensors",
+                          "--batch-size", "1", "--quiet")
+    assert status == 130 and err == "export-hf: interrupted; nothing written\n"
+    assert listing(tmp_path) == ["train.jsonl"]
+    assert signal.getsignal(signal.SIGTERM) == before  # the CLI's handler is removed again

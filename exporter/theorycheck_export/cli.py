@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import sys
 from typing import List, Optional
 
@@ -146,6 +147,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         max_pairs=args.max_pairs, max_length=args.max_length, truncation=args.truncation,
         batch_size=args.batch_size, dtype=args.dtype, device=args.device, add_eos=not args.no_eos,
         quiet=args.quiet, command=command)
+    # SIGTERM (a killed job) unwinds like Ctrl-C, so the temporary output is removed.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         export(options)
     except ExportError as error:
@@ -164,4 +167,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{PROG}: error: the device ran out of memory; try a smaller --batch-size or --max-length; "
               "nothing written", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -116,10 +116,12 @@ class Renderer:
         prompt, chosen, rejected, special = self.texts(row)
         prompt_ids = self._ids(prompt, special)
         if not prompt_ids:
+            what = ("'chosen' and 'rejected' share no prefix, so the implicit prompt is empty,"
+                    if row.implicit_prompt else "the prompt has no tokens")
             raise row_error(
                 row.path, row.line,
-                "the prompt has no tokens and the tokenizer adds no BOS, so nothing predicts the first "
-                "response token; give the row a non-empty prompt")
+                f"{what} and the tokenizer adds no BOS, so nothing predicts the first response token; "
+                "give the row a non-empty prompt")
         out = []
         for key, response in (("chosen", chosen), ("rejected", rejected)):
             ids = self._ids(prompt + response, special)
