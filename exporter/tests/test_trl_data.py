@@ -133,3 +133,23 @@ def test_missing_file_and_non_utf8(tmp_path):
     path.write_bytes(json.dumps(STANDARD_ROWS[0]).encode() + b'\n{"prompt": "caf\xe9"}\n')
     with pytest.raises(ExportError, match=r"latin1.jsonl:2: the file is not UTF-8"):
         read_rows(str(path), "train")
+
+
+def test_the_readme_examples_parse_as_the_formats_they_illustrate(tmp_path):
+    from conftest import REPO
+    text = open(f"{REPO}/README.md").read()
+    section = text[text.index("### Exporting an instance from a Hugging Face causal LM"):]
+    block = section[section.index("# standard:"):section.index("```", section.index("# standard:"))]
+    groups, name = {}, None
+    for line in block.split("\n"):
+        if line.startswith("# ") and ":" in line:
+            name = line[2:line.index(":")]
+        elif line.startswith("{"):
+            groups.setdefault(name, []).append(line)
+    assert {k: len(v) for k, v in groups.items()} == {"standard": 3, "conversational": 3, "implicit prompt": 3}
+    expected = {"standard": ["standard"] * 3, "conversational": ["conversational"] * 3,
+                "implicit prompt": ["standard (implicit prompt)"] * 2 + ["conversational (implicit prompt)"]}
+    for name, lines in groups.items():
+        for number, line in enumerate(lines):
+            path = write_jsonl(tmp_path / f"{number}.jsonl", [line])  # one file per row: implicit rows mix kinds
+            assert read_rows(path, "train")[0].format_name == expected[name][number]
