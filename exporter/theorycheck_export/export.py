@@ -85,6 +85,53 @@ def _dtype_name(model) -> str:
     return str(next(model.parameters()).dtype).replace("torch.", "")
 
 
+@dataclass
+class Tokenized:
+    """Every set's pairs as token sequences, after truncation, with the counts the metadata reports."""
+
+    pairs: Dict[str, List[dict]] = field(default_factory=dict)  # set -> [{"row", "line", "chosen", "rejected"}]
+    sequences: List[Sequence] = field(default_factory=list)
+    dropped: List[dict] = field(default_factory=list)
+    truncated: int = 0
+    prompt_cut: int = 0
+    response_cut: int = 0
+    mismatches: int = 0
+
+
+def tokenize_sets(rows_by_set: Dict[str, List[PreferenceRow]], renderer: Renderer, options) -> Tokenized:
+    """Tokenizes and truncates every row; a set that loses every pair is an error."""
+    out = Tokenized()
+    for name, rows in rows_by_set.items():
+        out.pairs[name] = []
+        for row in rows:
+            chosen, rejected = renderer.tokenize(row)
+            out.mismatches += chosen.boundary_mismatch + rejected.boundary_mismatch
+            cut = {"chosen": truncate(chosen, options.max_length, options.truncation),
+                   "rejected": truncate(rejected, options.max_length, options.truncation)}
+            empty = [key for key, value in cut.items() if value is None]
+            if empty:
+                out.dropped.append({"set": name, "row": row.row, "line": row.line, "empty": empty})
+                continue
+            record = {"row": row.row, "line": row.line}
+            cut_keys = []
+            for key, value in cut.items():
+                record[key] = f"{name}/{row.row}/{key}"
+                out.sequences.append(Sequence(record[key], value))
+                if value.truncated:
+                    out.truncated += 1
+                    out.prompt_cut += value.prompt_tokens_cut
+                    out.response_cut += value.response_tokens_cut
+                    cut_keys.append(key)
+            if cut_keys:
+                record["truncated"] = cut_keys
+            out.pairs[name].append(record)
+        if not out.pairs[name]:
+            raise ExportError(
+                f"every pair of set {name} ({rows[0].path}) lost its whole response to truncation "
+                f"(--max-length {options.max_length}, {options.truncation}); raise --max-length")
+    return out
+
+
 def export(options: ExportOptions, model=None, tokenizer=None,
            log: Optional[Callable[[str], None]] = None) -> ExportResult:
     """Runs the export; `model` / `tokenizer` override loading `options.model` (tests inject them)."""
@@ -105,39 +152,10 @@ def export(options: ExportOptions, model=None, tokenizer=None,
 
     tokenizer = tokenizer if tokenizer is not None else load_tokenizer(options.model)
     renderer = Renderer(tokenizer, add_eos=options.add_eos)
-    pairs: Dict[str, List[dict]] = {}
-    sequences: List[Sequence] = []
-    dropped: List[dict] = []
-    truncated = prompt_cut = response_cut = mismatches = 0
-    for name, rows in rows_by_set.items():
-        pairs[name] = []
-        for row in rows:
-            chosen, rejected = renderer.tokenize(row)
-            mismatches += chosen.boundary_mismatch + rejected.boundary_mismatch
-            cut = {"chosen": truncate(chosen, options.max_length, options.truncation),
-                   "rejected": truncate(rejected, options.max_length, options.truncation)}
-            empty = [key for key, value in cut.items() if value is None]
-            if empty:
-                dropped.append({"set": name, "row": row.row, "line": row.line, "empty": empty})
-                continue
-            record = {"row": row.row, "line": row.line}
-            cut_keys = []
-            for key, value in cut.items():
-                sequence_id = f"{name}/{row.row}/{key}"
-                record[key] = sequence_id
-                sequences.append(Sequence(sequence_id, value))
-                if value.truncated:
-                    truncated += 1
-                    prompt_cut += value.prompt_tokens_cut
-                    response_cut += value.response_tokens_cut
-                    cut_keys.append(key)
-            if cut_keys:
-                record["truncated"] = cut_keys
-            pairs[name].append(record)
-        if not pairs[name]:
-            raise ExportError(
-                f"every pair of set {name} ({sources_path(sources, name)}) lost its whole response to truncation "
-                f"(--max-length {options.max_length}, {options.truncation}); raise --max-length")
+    tokenized = tokenize_sets(rows_by_set, renderer, options)
+    pairs, sequences, dropped = tokenized.pairs, tokenized.sequences, tokenized.dropped
+    truncated, prompt_cut, response_cut = tokenized.truncated, tokenized.prompt_cut, tokenized.response_cut
+    mismatches = tokenized.mismatches
 
     device = resolve_device(options.device)
     if model is None:
@@ -228,7 +246,7 @@ def export(options: ExportOptions, model=None, tokenizer=None,
                             for name in pairs if name != TRAIN}),
     }
     # Room for the final check figures and log-probs, which replace the placeholders at the end.
-    reserve = 4096 + 32 * len(sequences) + sum(len(s.id) for s in sequences)
+    reserve = 4096 + 48 * len(sequences) + sum(len(s.id) for s in sequences)
 
     checker = LogProbChecker(unembedding, dtype, device=device)
     log_probs: Dict[str, float] = {}
@@ -285,10 +303,6 @@ def export(options: ExportOptions, model=None, tokenizer=None,
         f"({dtype}), {len(log_probs)} sequences")
     return ExportResult(path=output, pairs={n: len(p) for n, p in pairs.items()}, sequences=len(sequences),
                         worst_deviation=worst["deviation"], metadata=info)
-
-
-def sources_path(sources, name) -> str:
-    return dict(sources)[name]
 
 
 def _check_written(path: str) -> None:
