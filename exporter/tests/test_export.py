@@ -192,3 +192,16 @@ def test_bfloat16_runs_within_its_tolerance(models_dir, tmp_path):
     # bfloat16 values stored in float32 exactly: the low 16 bits are zero.
     bits = instance.unembedding.astype("float32").view("uint32")
     assert ((bits & 0xFFFF) == 0).all()
+
+
+def test_many_pairs_fit_the_metadata_reserved_for_them(models_dir, tmp_path, run_cli):
+    rows = [dict(STANDARD_ROWS[i % 4], prompt=f"{STANDARD_ROWS[i % 4]['prompt']} {i}") for i in range(150)]
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    name = "a-long-evaluation-set-name-" + "x" * 40
+    evaluation = write_jsonl(tmp_path / "eval.jsonl", rows[:50])
+    out = tmp_path / "out.safetensors"
+    status, err = run_cli("--model", models_dir["gpt2"], "--train", train, "--eval", f"{name}={evaluation}",
+                          "--output", out, "--batch-size", "64", "--quiet")
+    assert (status, err) == (0, "")
+    meta = json.loads(read_instance(str(out)).layout.metadata["export"])
+    assert len(meta["log_probs"]) == 400 and meta["check"]["sequences_checked"] == 400

@@ -178,3 +178,4 @@ def test_a_terminated_export_leaves_nothing(models_dir, tmp_path, run_cli, monke
     assert status == 130 and err == "export-hf: interrupted; nothing written\n"
     assert listing(tmp_path) == ["train.jsonl"]
     assert signal.getsignal(signal.SIGTERM) == before  # the CLI's handler is removed again
+
