@@ -36,3 +36,15 @@ enum OptionBounds {
         }
     }
 }
+
+/// The shape of a small transformer a laptop can train here: checked before anything is allocated.
+enum TinyLMShapeBounds {
+    static func check(width: Int, layers: Int, heads: Int) throws {
+        try OptionBounds.require(width, in: 1...1024, "width")
+        try OptionBounds.require(layers, in: 1...48, "layers")
+        try OptionBounds.require(heads, in: 1...64, "heads")
+        guard width % heads == 0 else {
+            throw ValidationError("--width (\(width)) must be a multiple of --heads (\(heads))")
+        }
+    }
+}

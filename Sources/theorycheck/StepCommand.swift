@@ -27,7 +27,7 @@ struct StepCommand: ParsableCommand {
         guard instanceOption.instance != nil else {
             throw ValidationError("--instance is required: the file to take the step on (see `theorycheck help step`)")
         }
-        guard eta > 0, eta.isFinite else { throw ValidationError("--eta must be a positive number, got \(eta)") }
+        try OptionBounds.requirePositive(eta, "eta")
     }
 
     func run() throws {

@@ -54,7 +54,7 @@ struct SweepCommand: ParsableCommand {
         _ = try parsedAlignments()
         _ = try parsedOverlaps()
         _ = try parsedSeeds()
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        try OptionBounds.require(steps, in: 1...DynamicsCommand.maximumSteps, "steps")
         guard (0...steps).contains(earlyStep) else {
             throw ValidationError("--early-step must lie in 0...\(steps) (the --steps value), got \(earlyStep)")
         }

@@ -48,9 +48,8 @@ struct TiltCommand: ParsableCommand {
         }
         guard delta.isFinite, delta > 0 else { throw ValidationError("--delta must be a positive number, got \(delta)") }
         guard beta.isFinite, beta > 0 else { throw ValidationError("--beta must be a positive number, got \(beta)") }
-        guard responses >= 2 else {
-            throw ValidationError("--responses must be at least 2 (one correct and one incorrect response), got \(responses)")
-        }
+        try OptionBounds.require(responses, in: 2...10_000_000, "responses",
+                                 reason: "one correct and one incorrect response at least; 10 million take a second")
         guard correct >= 1, correct < responses else {
             throw ValidationError("--correct must be between 1 and --responses - 1 = \(responses - 1), got \(correct)")
         }
