@@ -1,3 +1,4 @@
+import TheorycheckCore
 import Experiments
 import Foundation
 import Reports
@@ -122,8 +123,26 @@ public struct DynamicsReport: Presentation {
                     checkpoint.metrics[kind]?[name].map { "\(NumberFormat.fixed($0.accuracy, decimals: 3)) at step \(checkpoint.step)" }
                 }
                 lines.append("\(kind.label) on `\(name)`: " + path.joined(separator: ", ") + ".")
+                if let flip = lateFlip(kind, name) { lines.append(flip) }
             }
         }
         return lines
+    }
+
+    /// Where an accuracy that fell below chance comes back above it, read off the recorded trajectory:
+    /// the last recorded step below 1/2 and the first one above, with the training loss at both.
+    private func lateFlip(_ kind: RewardModelKind, _ name: String) -> String? {
+        let points = result.trajectory.compactMap { record -> (step: Int, accuracy: Double, loss: Double?)? in
+            record.metrics[kind]?[name].map { (record.step, $0.accuracy, record.trainingLoss[kind]) }
+        }
+        guard let lowest = points.firstIndex(where: { $0.accuracy < 0.5 }),
+              let above = points[lowest...].firstIndex(where: { $0.accuracy > 0.5 })
+        else { return nil }
+        let before = points[above - 1]
+        let after = points[above]
+        func loss(_ value: Double?) -> String { value.map { NumberFormat.significant($0, digits: 3) } ?? "-" }
+        return "\(kind.label) on `\(name)` comes back above chance late: accuracy \(NumberFormat.fixed(before.accuracy, decimals: 3)) "
+            + "at step \(before.step) (training loss \(loss(before.loss))), \(NumberFormat.fixed(after.accuracy, decimals: 3)) at step "
+            + "\(after.step) (training loss \(loss(after.loss))). Both phases are softmax competition; see the README."
     }
 }
