@@ -1,3 +1,4 @@
+import LinearAlgebra
 import TinyLM
 
 /// The tiny-LM dynamics check: Persona data through small pretrained backbones, each reward model
@@ -82,6 +83,10 @@ public struct TinyLMDynamicsConfiguration: Codable, Equatable, Sendable {
             throw TinyLMConfigurationError("the IM-RM learning rate is \(implicitLearningRate); it must be a positive number")
         }
         if !(beta > 0 && beta.isFinite) { throw TinyLMConfigurationError("beta is \(beta); it must be a positive number") }
+        // The derived IM-RM rate lr / beta overflows for a tiny beta.
+        let implicitRate = learningRate(for: .implicit)
+        try DivergenceError.check(implicitRate, .learningRate, model: RewardModelType.implicit.rawValue, step: 0,
+                                  cause: implicitLearningRate == nil ? .betaTooSmall(beta) : .learningRateTooLarge(implicitRate))
         if rewardModels.isEmpty { throw TinyLMConfigurationError("no reward models to train") }
         if threads < 1 { throw TinyLMConfigurationError("threads is \(threads); use at least 1") }
         try modelConfiguration(vocabularySize: 2).validate()

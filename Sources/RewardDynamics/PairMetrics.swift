@@ -5,7 +5,8 @@
 /// - normalized margin = mean |r+ - r-| / (unbiased std of all 2n rewards + 1e-8).
 ///
 /// Mathematical properties: accuracy and strict accuracy lie in [0, 1] with strict <= accuracy; all
-/// rewards equal gives accuracy 0.5, strict accuracy 0 and normalized margin 0.
+/// rewards equal gives accuracy 0.5, strict accuracy 0 and normalized margin 0; a NaN reward in any
+/// pair makes every figure NaN (never a count that treats the NaN as a loss).
 public struct PairMetrics: Sendable, Equatable, Codable {
     public let accuracy: Double
     public let strictAccuracy: Double
@@ -38,6 +39,11 @@ public struct PairMetrics: Sendable, Equatable, Codable {
         for pair in pairs {
             let chosen = rewards[pair.chosen]
             let rejected = rewards[pair.rejected]
+            if chosen.isNaN || rejected.isNaN {
+                self.init(accuracy: .nan, strictAccuracy: .nan, normalizedMargin: .nan, meanChosenReward: .nan,
+                          meanRejectedReward: .nan)
+                return
+            }
             if chosen > rejected { wins += 1 } else if chosen == rejected { ties += 1 }
             absoluteMargins += abs(chosen - rejected)
             chosenTotal += chosen

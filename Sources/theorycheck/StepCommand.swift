@@ -31,7 +31,7 @@ struct StepCommand: ParsableCommand {
 
     func run() throws {
         let instance = try loadInstanceFile(instanceOption.instance!)
-        let analysis = StepAnalysis(instance: instance, learningRate: eta)
+        let analysis = try StepAnalysis(instance: instance, learningRate: eta)
         if json {
             try printJSON(analysis)
             return
