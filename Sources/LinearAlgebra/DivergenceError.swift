@@ -68,7 +68,7 @@ public struct DivergenceError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        "\(model) diverged at step \(step): \(quantity.rawValue) became \(value); \(cause.advice)"
+        "\(model) diverged at step \(step): \(quantity.rawValue) became \(value.isNaN ? "nan" : "\(value)"); \(cause.advice)"
     }
 
     /// The same error with `context` added to the model's name, e.g. "im_rm (alignment 0.5, seed 2)".
@@ -122,7 +122,8 @@ public struct DivergenceError: Error, Equatable, Sendable, CustomStringConvertib
         return .learningRateTooLarge(learningRate)
     }
 
-    /// The largest squared row norm of `matrix` (+infinity when one overflows), for `likelyCause`.
+    /// The largest squared row norm of `matrix`, for `likelyCause`: +infinity when one overflows, NaN
+    /// when a row holds a NaN.
     public static func largestSquaredRowNorm(_ matrix: Matrix) -> Double {
         var largest = 0.0
         for i in 0..<matrix.rows {
@@ -131,7 +132,7 @@ public struct DivergenceError: Error, Equatable, Sendable, CustomStringConvertib
                 let entry = matrix.elements[i * matrix.columns + j]
                 total += entry * entry
             }
-            if !(total <= largest) { largest = total }  // NaN and infinity win
+            largest = NaNPropagating.max(largest, total)
         }
         return largest
     }

@@ -158,10 +158,7 @@ public struct SingleTokenImplicitDynamics: Sendable {
 
     private func likelyCause(_ learningRate: Double) -> DivergenceError.Cause {
         var largest = 0.0
-        for pair in trainPairs {
-            let squaredNorm = BLAS.dot(pair.prompt, pair.prompt)
-            if !(squaredNorm <= largest) { largest = squaredNorm }
-        }
+        for pair in trainPairs { largest = NaNPropagating.max(largest, BLAS.dot(pair.prompt, pair.prompt)) }
         return DivergenceError.likelyCause(learningRate: learningRate, largestSquaredNorm: largest)
     }
 }
