@@ -28,13 +28,13 @@ public enum AssumptionOnePrediction {
         case .explicit, .explicitMeanPooled:
             let readout: ExplicitReadout = model.type == .explicit ? .lastPosition : .meanPooled
             let head = model.head[TinyLMRewardModel.headName].elements
-            return ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: head)
+            return try ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: head)
                 .predictedStep(learningRate: learningRate)
         default:
             let unembedding = model.backbone.parameters[TinyLMParameterName.unembedding]  // V x d
             let logits = BLAS.product(layout.contexts, unembedding, transposeB: true)  // contexts x V
             let trainContexts = layout.contexts.selectingRows(layout.trainContextRows)  // n_ctx x d
-            let kernel = BLAS.product(layout.contexts, trainContexts, transposeB: true)  // contexts x n_ctx
+            let kernel = CrossGramMatrix(left: layout.contexts, right: trainContexts)  // contexts x n_ctx
             let coefficients = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs).sequenceCoefficients
             return ImplicitFirstOrderPrediction(
                 layout: layout, logits: logits, contextKernel: kernel, sequenceCoefficients: coefficients,

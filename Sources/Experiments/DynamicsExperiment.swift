@@ -6,6 +6,10 @@ import TheorycheckCore
 /// and once by its closed form in function space, and records what the theory is judged by:
 /// accuracy and normalized margin per evaluation set at checkpoints, the agreement between the two
 /// computations at every step, and the first-order (Eq. 5) prediction's error at every checkpoint.
+///
+/// A run that diverges throws `DivergenceError` at the first non-finite learning rate, logit, reward,
+/// loss or parameter (every model and closed form checks its own step, and the run checks every
+/// reward it records), so no figure of the result is ever computed from a NaN.
 public struct DynamicsExperiment: Sendable {
     public var steps: Int
     /// Learning rate of the EX-RM heads.
@@ -29,8 +33,12 @@ public struct DynamicsExperiment: Sendable {
         self.checksClosedForms = checksClosedForms
     }
 
-    /// Runs the experiment; `progress(step, steps)` is called after every step.
-    public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) -> DynamicsResult {
+    /// Runs the experiment; `progress(step, steps)` is called after every step. Throws `DivergenceError`
+    /// when a learning rate is not finite or the run diverges.
+    public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) throws(DivergenceError)
+        -> DynamicsResult
+    {
+        try LearningRates.validate(explicit: explicitLearningRate, implicit: implicitLearningRate, beta: instance.beta)
         let layout = SequenceLayout(instance)
         let checkpointSteps = Set(StepSchedule.decades.steps(upTo: steps))
         let trajectorySteps = Set(StepSchedule.trajectory.steps(upTo: steps))
@@ -53,14 +61,17 @@ public struct DynamicsExperiment: Sendable {
                 let closedForm: [Double]?
                 if step < steps {
                     if checksClosedForms && checkpointSteps.contains(step) {
-                        firstOrder.append(trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
+                        firstOrder.append(try trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
                     }
-                    (trained, closedForm) = trainers[index].step(learningRate: learningRate)
+                    (trained, closedForm) = try trainers[index].step(learningRate: learningRate)
                 } else {
                     (trained, closedForm) = (trainers[index].parameterSpaceRewards(), trainers[index].functionSpaceRewards())
+                    try trainers[index].checkFinal(trained: trained, closedForm: closedForm, step: step,
+                                                   learningRate: learningRate)
                 }
                 if let closedForm {
-                    agreement[kind] = max(agreement[kind]!, maxRelativeDifference(closedForm, trained))
+                    agreement[kind] = NaNPropagating.max(agreement[kind]!,
+                                                         NaNPropagating.maxRelativeDifference(closedForm, trained))
                 }
                 rewards[kind] = trained
             }
@@ -94,11 +105,6 @@ extension DynamicsExperiment {
     }
 }
 
-/// |a - b| / max(1, |b|), maximized over entries.
-func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
-    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
-}
-
 /// One reward model, trained in parameter space and in function space side by side.
 private struct TrainedPair {
     let kind: RewardModelKind
@@ -106,9 +112,13 @@ private struct TrainedPair {
     private var explicitDynamics: ExplicitRewardDynamics?
     private var implicitModel: ImplicitRewardModel?
     private var implicitDynamics: ImplicitRewardDynamics?
+    /// The largest squared norm of the representations the read-out multiplies, for `DivergenceError`.
+    private let representations: Matrix
 
     init(kind: RewardModelKind, instance: Instance, layout: SequenceLayout, withClosedForm: Bool) {
         self.kind = kind
+        representations = kind == .explicit ? layout.lastPosition
+            : kind == .explicitMeanPooled ? layout.meanPooled : layout.contexts
         switch kind {
         case .explicit, .explicitMeanPooled:
             let readout: ExplicitReadout = kind == .explicit ? .lastPosition : .meanPooled
@@ -136,39 +146,51 @@ private struct TrainedPair {
         explicitDynamics?.rewards ?? implicitDynamics?.rewards()
     }
 
-    /// One step of both computations; returns the rewards each had before it.
+    /// One step of both computations; returns the rewards each had before it. Throws `DivergenceError`
+    /// from either computation.
     @discardableResult
-    mutating func step(learningRate: Double) -> (parameterSpace: [Double], functionSpace: [Double]?) {
+    mutating func step(learningRate: Double) throws(DivergenceError) -> (parameterSpace: [Double], functionSpace: [Double]?) {
         if explicitModel != nil {
-            let trained = explicitModel!.step(learningRate: learningRate).rewards
-            let closedForm = explicitDynamics?.step(learningRate: learningRate).rewards
+            let trained = try explicitModel!.step(learningRate: learningRate).rewards
+            let closedForm = try explicitDynamics?.step(learningRate: learningRate).rewards
             return (trained, closedForm)
         }
-        let trained = implicitModel!.step(learningRate: learningRate).rewards
-        let closedForm = implicitDynamics?.step(learningRate: learningRate).rewards
+        let trained = try implicitModel!.step(learningRate: learningRate).rewards
+        let closedForm = try implicitDynamics?.step(learningRate: learningRate).rewards
         return (trained, closedForm)
     }
 
+    /// Throws `DivergenceError` when the rewards after the last step (which no further step checks) are
+    /// not finite.
+    func checkFinal(trained: [Double], closedForm: [Double]?, step: Int, learningRate: Double) throws(DivergenceError) {
+        let cause = DivergenceError.likelyCause(
+            learningRate: learningRate, largestSquaredNorm: DivergenceError.largestSquaredRowNorm(representations))
+        try DivergenceError.check(trained, .reward, model: kind.rawValue, step: step, cause: cause)
+        if let closedForm {
+            try DivergenceError.check(closedForm, .reward, model: "\(kind.rawValue) (closed form)", step: step, cause: cause)
+        }
+    }
+
     /// The closed-form prediction of the next step against the step itself.
-    func firstOrderRecord(step: Int, learningRate: Double) -> FirstOrderRecord {
+    func firstOrderRecord(step: Int, learningRate: Double) throws(DivergenceError) -> FirstOrderRecord {
         let before = functionSpaceRewards()!
         let predicted: [Double]
         var tokenIdentityShare: Double?
         var stepped = self
-        stepped.explicitDynamics?.step(learningRate: learningRate)
-        stepped.implicitDynamics?.step(learningRate: learningRate)
+        try stepped.explicitDynamics?.step(learningRate: learningRate)
+        try stepped.implicitDynamics?.step(learningRate: learningRate)
         if let dynamics = explicitDynamics {
-            predicted = dynamics.predictedStep(learningRate: learningRate)
+            predicted = try dynamics.predictedStep(learningRate: learningRate)
         } else {
-            let prediction = implicitDynamics!.firstOrderPrediction(learningRate: learningRate)
+            let prediction = try implicitDynamics!.firstOrderPrediction(learningRate: learningRate)
             predicted = prediction.predicted
             let identity = prediction.tokenIdentity.reduce(0) { $0 + abs($1) }
             let competition = prediction.competition.reduce(0) { $0 + abs($1) }
             tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
         }
         let exact = zip(stepped.functionSpaceRewards()!, before).map(-)
-        let scale = exact.reduce(0) { max($0, abs($1)) }
-        let error = zip(predicted, exact).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        let scale = NaNPropagating.maxAbs(exact)
+        let error = NaNPropagating.maxAbsDifference(predicted, exact)
         return FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
                                 tokenIdentityShare: tokenIdentityShare)
     }

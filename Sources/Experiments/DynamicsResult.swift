@@ -1,5 +1,7 @@
 import RewardDynamics
 import TheorycheckCore
+import LinearAlgebra
+
 /// Metrics of every reward model on every evaluation set at one step.
 public struct DynamicsCheckpoint: Sendable, Encodable {
     public let step: Int
@@ -59,7 +61,9 @@ public struct DynamicsResult: Sendable, Encodable {
     /// The largest first-order relative error of each reward model over the checkpoints.
     public var worstFirstOrderError: [RewardModelKind: Double] {
         var worst = [RewardModelKind: Double]()
-        for record in firstOrder { worst[record.kind] = max(worst[record.kind] ?? 0, record.relativeError) }
+        for record in firstOrder {
+            worst[record.kind] = NaNPropagating.max(worst[record.kind] ?? 0, record.relativeError)
+        }
         return worst
     }
 

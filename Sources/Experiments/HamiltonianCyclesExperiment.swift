@@ -278,6 +278,11 @@ public struct HamiltonianExperiment: Sendable {
         }
     }
 
+    /// The name in a `DivergenceError` of the format training of pi_ref.
+    public static let referenceLabel = "pi_ref (format training)"
+
+    /// Runs the experiment. Throws `DivergenceError` when pi_ref's training, either reward model's
+    /// training or sampling diverges (a loss, parameter or next-token law that is not finite).
     public func run(progress: (Stage, Int, Int) -> Void = { _, _, _ in }) throws -> HamiltonianExperimentResult {
         BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
         // Independent streams, one per random part, so changing one part's size leaves the others alone.
@@ -309,7 +314,11 @@ public struct HamiltonianExperiment: Sendable {
                 vocabulary.encodeResponse(Array(0..<config.task.vertexCount).shuffled(using: &referenceGenerator))
             }
             let batch = try TokenBatch(zip(prompts, answers).map { $0 + $1 }, responseStarts: prompts.map(\.count))
-            referenceLosses.append(try reference.trainResponseLikelihood(on: batch, optimizer: &adam))
+            let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &adam)
+            let cause = DivergenceError.Cause.learningRateTooLarge(config.referenceLearningRate)
+            try DivergenceError.check(loss, .loss, model: Self.referenceLabel, step: step, cause: cause)
+            try reference.parameters.checkFinite(model: Self.referenceLabel, step: step + 1, cause: cause)
+            referenceLosses.append(loss)
             progress(.reference, step + 1, config.referenceSteps)
         }
         reference.parameters.unfreezeAll()

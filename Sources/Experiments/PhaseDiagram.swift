@@ -60,7 +60,8 @@ public struct PhaseDiagram: Sendable {
     }
 
     /// Runs every cell; `progress(done, total)` after each (cell, seed) run. Throws the task's
-    /// `InstanceValidationError` for an impossible setting.
+    /// `InstanceValidationError` for an impossible setting, and `DivergenceError` (naming the cell and
+    /// seed) when a learning rate is not finite or a run diverges.
     public func run(progress: (Int, Int) -> Void = { _, _ in }) throws -> PhaseDiagramResult {
         let early = recordedEarlyStep
         let total = alignments.count * overlaps.count * seeds.count
@@ -75,11 +76,22 @@ public struct PhaseDiagram: Sendable {
                     task.overlap = overlap
                     task.seed = seed
                     let instance = try task.make()
-                    let experiment = DynamicsExperiment(
-                        steps: steps, explicitLearningRate: explicitLearningRate,
-                        implicitLearningRate: implicitLearningRate ?? explicitLearningRate / (instance.beta * instance.beta),
-                        kinds: [.explicit, .implicit], checksClosedForms: false)
-                    let result = experiment.run(on: instance)
+                    let result: DynamicsResult
+                    do throws(DivergenceError) {
+                        let implicitRate: Double
+                        if let rate = implicitLearningRate {
+                            implicitRate = rate
+                        } else {
+                            implicitRate = try LearningRates.implicitDefault(
+                                explicitLearningRate: explicitLearningRate, beta: instance.beta)
+                        }
+                        let experiment = DynamicsExperiment(
+                            steps: steps, explicitLearningRate: explicitLearningRate,
+                            implicitLearningRate: implicitRate, kinds: [.explicit, .implicit], checksClosedForms: false)
+                        result = try experiment.run(on: instance)
+                    } catch {
+                        throw error.inContext("alignment \(alignment), overlap \(overlap), seed \(seed)")
+                    }
                     func accuracy(_ kind: RewardModelKind, at step: Int) -> Double {
                         let checkpoint = result.trajectory.first { $0.step == step }!
                         return checkpoint.metrics[kind]?[evaluationSet]?.accuracy ?? .nan

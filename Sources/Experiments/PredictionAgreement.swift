@@ -5,7 +5,8 @@ import RewardDynamics
 /// error ||predicted - actual|| / ||actual|| (both over the same list of changes).
 ///
 /// Mathematical properties: a perfect prediction has correlation 1 and relative error 0; predicting 0
-/// everywhere has relative error exactly 1; correlation is undefined (NaN) when either side is constant.
+/// everywhere has relative error exactly 1; correlation is undefined (NaN) when either side is constant;
+/// a NaN on either side makes both figures NaN (never a relative error of 0).
 public struct PredictionAgreement: Codable, Equatable, Sendable {
     public let correlation: Double
     public let relativeError: Double
@@ -31,6 +32,11 @@ public struct PredictionAgreement: Codable, Equatable, Sendable {
             varianceA += (a - meanA) * (a - meanA)
             errorSquared += (p - a) * (p - a)
             actualSquared += a * a
+        }
+        if predicted.contains(where: \.isNaN) || actual.contains(where: \.isNaN) {
+            correlation = .nan
+            relativeError = .nan
+            return
         }
         correlation = varianceP > 0 && varianceA > 0 ? covariance / (varianceP * varianceA).squareRoot() : .nan
         relativeError = actualSquared > 0 ? (errorSquared / actualSquared).squareRoot() : (errorSquared > 0 ? .infinity : 0)

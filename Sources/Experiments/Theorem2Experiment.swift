@@ -48,8 +48,10 @@ public struct Theorem2Experiment: Sendable {
     }
 
     /// Runs the experiment. Throws `InstanceValidationError` when the instance is not single-token with
-    /// shared prompt contexts (Assumption 2), and `MaxMarginError` when u* cannot be certified.
+    /// shared prompt contexts (Assumption 2), `MaxMarginError` when u* cannot be certified, and
+    /// `DivergenceError` when a learning rate is not finite or either model diverges.
     public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) throws -> Theorem2Result {
+        try LearningRates.validate(explicit: explicitLearningRate, implicit: implicitLearningRate, beta: instance.beta)
         var implicit = try SingleTokenImplicitDynamics(instance: instance)
         let novelty = ResponseTokenNovelty(instance: instance)
         let sets = try instance.evaluationSets.map { set in
@@ -84,8 +86,8 @@ public struct Theorem2Experiment: Sendable {
                 next += 1
             }
             guard step < steps else { break }
-            explicit.step(learningRate: explicitLearningRate)
-            implicit.step(learningRate: implicitLearningRate)
+            try explicit.step(learningRate: explicitLearningRate)
+            try implicit.step(learningRate: implicitLearningRate)
             progress(step + 1, steps)
         }
 

@@ -58,8 +58,9 @@ public struct Theorem2SetFigures: Sendable {
             func fraction(_ flags: [Bool]) -> Double {
                 flags.isEmpty ? .nan : Double(flags.filter { $0 }.count) / Double(flags.count)
             }
+            // A NaN margin is neither right nor wrong: the agreement is then NaN, not a count.
             let agreement = predicted.map { predicted in
-                fraction(zip(explicitMargins, predicted).map { ($0 > 0) == $1 })
+                explicitMargins.contains(where: \.isNaN) ? .nan : fraction(zip(explicitMargins, predicted).map { ($0 > 0) == $1 })
             }
             return Theorem2SetFigures(
                 name: name, pairs: unseen.count, unseenPairs: unseenIndices.count,

@@ -1,5 +1,6 @@
 import RewardDynamics
 import TheorycheckCore
+import LinearAlgebra
 import TinyLM
 
 /// The tiny-LM dynamics check: Persona data through small pretrained backbones, each reward model
@@ -84,6 +85,10 @@ public struct TinyLMDynamicsConfiguration: Codable, Equatable, Sendable {
             throw ConfigurationError("the IM-RM learning rate is \(implicitLearningRate); it must be a positive number")
         }
         if !(beta > 0 && beta.isFinite) { throw ConfigurationError("beta is \(beta); it must be a positive number") }
+        // The derived IM-RM rate lr / beta overflows for a tiny beta.
+        let implicitRate = learningRate(for: .implicit)
+        try DivergenceError.check(implicitRate, .learningRate, model: RewardModelKind.implicit.rawValue, step: 0,
+                                  cause: implicitLearningRate == nil ? .betaTooSmall(beta) : .learningRateTooLarge(implicitRate))
         if rewardModels.isEmpty { throw ConfigurationError("no reward models to train") }
         if threads < 1 { throw ConfigurationError("threads is \(threads); use at least 1") }
         try modelConfiguration(vocabularySize: 2).validate()

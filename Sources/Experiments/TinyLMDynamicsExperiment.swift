@@ -77,6 +77,7 @@ public struct TinyLMDynamicsExperiment: Sendable {
         var losses: [Double] = []
 
         var rewards = try trainer.model.rewards(tracked.items)
+        try DivergenceError.check(rewards, .reward, model: type.rawValue, step: 0, cause: .modelNotFinite)
         for step in 0...c.steps {
             if checkpointSteps.contains(step) { checkpoints.append(tracked.checkpoint(step: step, rewards: rewards)) }
             if step == c.steps { break }
@@ -96,6 +97,13 @@ public struct TinyLMDynamicsExperiment: Sendable {
                 assumption1 = gradients.map { $0.dot(change, where: { readout.contains($0) }) }
             }
             let after = try trainer.model.rewards(tracked.items)
+            let cause = DivergenceError.Cause.learningRateTooLarge(learningRate)
+            try DivergenceError.check(after, .reward, model: type.rawValue, step: step + 1, cause: cause)
+            if let assumption1 {
+                try DivergenceError.check(assumption1, .rewardChange, model: "\(type.rawValue) (Assumption 1)",
+                                          step: step, cause: cause)
+            }
+            try DivergenceError.check(ntk, .rewardChange, model: "\(type.rawValue) (NTK)", step: step, cause: cause)
             let actual = zip(after, rewards).map { $0 - $1 }
             trajectory.append(StepAgreement(step: step + 1,
                                             assumption1: PredictionAgreement(predicted: assumption1!, actual: actual),

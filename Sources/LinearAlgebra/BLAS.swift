@@ -11,14 +11,28 @@ public enum BLAS {
         alpha: Double = 1, beta: Double = 0, into c: inout Matrix
     ) {
         let m = transposeA ? a.columns : a.rows
+        let n = transposeB ? b.rows : b.columns
+        precondition(c.rows == m && c.columns == n, "gemm: result is \(c.rows) x \(c.columns), expected \(m) x \(n)")
+        gemm(a, transposeA: transposeA, b, transposeB: transposeB, alpha: alpha, beta: beta, into: &c, startingAtRow: 0)
+    }
+
+    /// Rows `firstRow ..< firstRow + m` of C <- alpha * op(A) * op(B) + beta * (those rows of C), with
+    /// op(A) m x k: the product of a block of rows, written in place into a taller matrix (row-major,
+    /// so the rows are one contiguous run). The other rows of C are not touched.
+    public static func gemm(
+        _ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
+        alpha: Double = 1, beta: Double = 0, into c: inout Matrix, startingAtRow firstRow: Int
+    ) {
+        let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let kB = transposeB ? b.columns : b.rows
         let n = transposeB ? b.rows : b.columns
         precondition(k == kB, "gemm: op(A) is \(m) x \(k) but op(B) is \(kB) x \(n)")
-        precondition(c.rows == m && c.columns == n, "gemm: result is \(c.rows) x \(c.columns), expected \(m) x \(n)")
+        precondition(c.columns == n && firstRow >= 0 && firstRow + m <= c.rows,
+                     "gemm: rows \(firstRow)..<\(firstRow + m) of a \(c.rows) x \(c.columns) result, expected \(n) columns")
         if m == 0 || n == 0 { return }
         if k == 0 {
-            for index in c.elements.indices { c.elements[index] *= beta }
+            for index in (firstRow * n)..<((firstRow + m) * n) { c.elements[index] *= beta }
             return
         }
         a.elements.withUnsafeBufferPointer { pa in
@@ -31,7 +45,7 @@ public enum BLAS {
                         Int32(m), Int32(n), Int32(k),
                         alpha, pa.baseAddress, Int32(max(a.columns, 1)),
                         pb.baseAddress, Int32(max(b.columns, 1)),
-                        beta, pc.baseAddress, Int32(max(n, 1)))
+                        beta, pc.baseAddress! + firstRow * n, Int32(max(n, 1)))
                 }
             }
         }

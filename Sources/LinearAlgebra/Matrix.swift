@@ -70,6 +70,13 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         elements.replaceSubrange((i * columns)..<((i + 1) * columns), with: values)
     }
 
+    /// Rows `range` (a contiguous run of the row-major storage), as a new matrix.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "Rows \(range) out of range for \(rows) x \(columns)")
+        return Matrix(rows: range.count, columns: columns,
+                      elements: Array(elements[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
+
     /// The rows listed in `indices`, in that order.
     public func selectingRows(_ indices: [Int]) -> Matrix {
         var result = Matrix(rows: indices.count, columns: columns)
@@ -95,9 +102,9 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         return result
     }
 
-    /// The largest absolute entry (0 for an empty matrix).
+    /// The largest absolute entry (0 for an empty matrix), NaN if any entry is NaN (`NaNPropagating`).
     public var maxAbs: Double {
-        elements.reduce(0) { Swift.max($0, Swift.abs($1)) }
+        NaNPropagating.maxAbs(elements)
     }
 
     public var description: String {

@@ -54,6 +54,24 @@ public enum StableMath {
         return result
     }
 
+    /// The softmax of the listed rows of `logits`, in that order (rows.count x V), computed row by row
+    /// exactly as `rowSoftmax` computes them, without materializing the softmax of the other rows.
+    public static func rowSoftmax(_ logits: Matrix, rows: [Int]) -> Matrix {
+        let width = logits.columns
+        var result = Matrix(rows: rows.count, columns: width)
+        logits.elements.withUnsafeBufferPointer { p in
+            result.elements.withUnsafeMutableBufferPointer { out in
+                RowBlocks.forEachRow(rows: rows.count, columns: width) { j in
+                    let i = rows[j]
+                    precondition(i >= 0 && i < logits.rows, "Row \(i) out of range for \(logits.rows) x \(width)")
+                    let shift = logSumExp(UnsafeBufferPointer(rebasing: p[(i * width)..<((i + 1) * width)]))
+                    for v in 0..<width { out[j * width + v] = exp(p[i * width + v] - shift) }
+                }
+            }
+        }
+        return result
+    }
+
     /// Row-wise softmax of a matrix of logits.
     public static func rowSoftmax(_ logits: Matrix) -> Matrix {
         let shifts = rowLogSumExp(logits)

@@ -39,4 +39,13 @@ public struct BradleyTerryGradient: Sendable {
         pairWeights = weights
         sequenceCoefficients = coefficients
     }
+
+    /// Throws `DivergenceError` when a reward (checked first: a NaN reward makes the loss NaN too) or the
+    /// loss is not finite. O(sequences), so every step of every simulator can afford it.
+    public func checkFinite(model: @autoclosure () -> String, step: Int,
+                            cause: @autoclosure () -> DivergenceError.Cause) throws(DivergenceError)
+    {
+        try DivergenceError.check(rewards, .reward, model: model(), step: step, cause: cause())
+        try DivergenceError.check(loss, .loss, model: model(), step: step, cause: cause())
+    }
 }

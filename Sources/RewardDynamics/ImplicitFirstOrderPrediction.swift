@@ -11,6 +11,12 @@ import LinearAlgebra
 /// - rho in [-2, 2]; rho >= (1 - p_k(v))(1 - p_l(v)) >= 0 when y_k = v_l = v;
 /// - tokenIdentity + competition = predicted for every sequence (to rounding);
 /// - the error against the exact step is O(eta^2), so the relative error falls about 10x when eta does.
+///
+/// Memory: the next-token laws p_k of all contexts and their overlaps <p_k, p_l> (contexts x V and
+/// contexts x training contexts) are computed whole only when together they take at most
+/// `maximumBytes` (256 MiB by default, as `CrossGramMatrix`); otherwise block by block of contexts
+/// (`blockBytes` each), so that only the training contexts' laws (training contexts x V) are held whole.
+/// The sums over l run in the same order either way.
 public struct ImplicitFirstOrderPrediction: Sendable {
     /// Predicted Delta r per sequence.
     public let predicted: [Double]
@@ -19,41 +25,60 @@ public struct ImplicitFirstOrderPrediction: Sendable {
     /// The part from -p_l(y_k) - p_k(v_l) + <p_k, p_l>.
     public let competition: [Double]
 
-    public init(layout: SequenceLayout, logits: Matrix, contextKernel: Matrix, sequenceCoefficients: [Double],
-                learningRate: Double, beta: Double)
+    /// `contextKernel` is K (contexts x training contexts, as `ImplicitRewardDynamics` holds it);
+    /// `maximumBytes` and `blockBytes` bound the laws and overlaps held at once (see above).
+    public init(layout: SequenceLayout, logits: Matrix, contextKernel: CrossGramMatrix, sequenceCoefficients: [Double],
+                learningRate: Double, beta: Double, maximumBytes: Int = CrossGramMatrix.defaultMaximumBytes,
+                blockBytes: Int = CrossGramMatrix.defaultBlockBytes)
     {
-        let probabilities = StableMath.rowSoftmax(logits)                       // contexts x V
         let trainRows = layout.trainContextRows
-        let trainProbabilities = probabilities.selectingRows(trainRows)       // n_ctx x V
-        let overlap = BLAS.product(probabilities, trainProbabilities, transposeB: true)  // contexts x n_ctx
+        precondition(contextKernel.rows == layout.contextCount && contextKernel.columns == trainRows.count,
+                     "first order: a \(contextKernel.rows) x \(contextKernel.columns) kernel for \(layout.contextCount) contexts and \(trainRows.count) training contexts")
+        let trainProbabilities = StableMath.rowSoftmax(logits, rows: trainRows)  // n_ctx x V
         let vocabulary = logits.columns
         let trainCount = trainRows.count
         let scale = learningRate * beta * beta / Double(layout.trainPairs.count)
         let trainTokens = trainRows.map { layout.contextTokens[$0] }
         let trainCoefficients = trainRows.map { sequenceCoefficients[layout.contextSequence[$0]] }
+        // Contexts per block of laws and overlaps: all of them when p (contexts x V) and the overlaps
+        // (contexts x n_ctx) fit in maximumBytes together, which is every small instance.
+        let perContext = vocabulary + trainCount
+        let lawRows = CrossGramMatrix.bytes(rows: layout.contextCount, columns: perContext) <= maximumBytes
+            ? max(1, layout.contextCount) : max(1, blockBytes / max(1, 8 * perContext))
 
         var identityPerContext = [Double](repeating: 0, count: layout.contextCount)
         var competitionPerContext = [Double](repeating: 0, count: layout.contextCount)
-        probabilities.elements.withUnsafeBufferPointer { p in
-            trainProbabilities.elements.withUnsafeBufferPointer { pTrain in
-                contextKernel.elements.withUnsafeBufferPointer { kernel in
-                    overlap.elements.withUnsafeBufferPointer { q in
-                        for k in 0..<layout.contextCount {
-                            let token = layout.contextTokens[k]
-                            var identity = 0.0
-                            var competition = 0.0
-                            for j in 0..<trainCount {
-                                let weight = trainCoefficients[j] * kernel[k * trainCount + j]
-                                if trainTokens[j] == token { identity += weight }
-                                let rhoCompetition = -pTrain[j * vocabulary + token] - p[k * vocabulary + trainTokens[j]]
-                                    + q[k * trainCount + j]
-                                competition += weight * rhoCompetition
+        contextKernel.forEachRowBlock { kernelRows, kernelBlock in
+            var start = kernelRows.lowerBound
+            while start < kernelRows.upperBound {
+                let block = start..<min(kernelRows.upperBound, start + lawRows)
+                let probabilities = StableMath.rowSoftmax(logits, rows: Array(block))                  // b x V
+                let overlap = BLAS.product(probabilities, trainProbabilities, transposeB: true)     // b x n_ctx
+                probabilities.elements.withUnsafeBufferPointer { p in
+                    trainProbabilities.elements.withUnsafeBufferPointer { pTrain in
+                        kernelBlock.elements.withUnsafeBufferPointer { kernel in
+                            overlap.elements.withUnsafeBufferPointer { q in
+                                for k in block {
+                                    let local = k - block.lowerBound             // row of p and q
+                                    let kernelRow = k - kernelRows.lowerBound    // row of the kernel block
+                                    let token = layout.contextTokens[k]
+                                    var identity = 0.0
+                                    var competition = 0.0
+                                    for j in 0..<trainCount {
+                                        let weight = trainCoefficients[j] * kernel[kernelRow * trainCount + j]
+                                        if trainTokens[j] == token { identity += weight }
+                                        let rhoCompetition = -pTrain[j * vocabulary + token]
+                                            - p[local * vocabulary + trainTokens[j]] + q[local * trainCount + j]
+                                        competition += weight * rhoCompetition
+                                    }
+                                    identityPerContext[k] = scale * identity
+                                    competitionPerContext[k] = scale * competition
+                                }
                             }
-                            identityPerContext[k] = scale * identity
-                            competitionPerContext[k] = scale * competition
                         }
                     }
                 }
+                start = block.upperBound
             }
         }
         func perSequence(_ values: [Double]) -> [Double] {

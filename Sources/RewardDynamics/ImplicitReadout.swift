@@ -1,3 +1,4 @@
+import TheorycheckCore
 import Foundation
 import LinearAlgebra
 
@@ -7,6 +8,14 @@ public enum ImplicitReference: Sendable {
     case frozenInitial
     /// r = beta ln pi (ablation).
     case none
+
+    /// The reward model with this reference.
+    public var kind: RewardModelKind {
+        switch self {
+        case .frozenInitial: return .implicit
+        case .none: return .implicitWithoutReference
+        }
+    }
 }
 
 extension ImplicitReference {
@@ -39,6 +48,16 @@ public struct ImplicitReadout: Sendable {
         var targets = [Double](repeating: 0, count: tokens.count)
         for c in tokens.indices { targets[c] = logits[c, tokens[c]] - logSumExp[c] }
         targetLogProbabilities = targets
+    }
+
+    /// Throws `DivergenceError` (quantity `.logits`) when a row's log-sum-exp or a target log-probability
+    /// is not finite: a NaN or +infinity anywhere in a row of logits makes that row's log-sum-exp
+    /// non-finite, so this O(contexts) check covers the whole contexts x V matrix.
+    public func checkFinite(model: @autoclosure () -> String, step: Int,
+                            cause: @autoclosure () -> DivergenceError.Cause) throws(DivergenceError)
+    {
+        try DivergenceError.check(logSumExp, .logits, model: model(), step: step, cause: cause())
+        try DivergenceError.check(targetLogProbabilities, .logits, model: model(), step: step, cause: cause())
     }
 
     /// ln pi(y|x) of every sequence: the sum of its contexts' target log-probabilities.

@@ -7,29 +7,41 @@ import LinearAlgebra
 /// Lambda(t+1) = Lambda(t) + (eta beta / n) K G(t), K[c, l] = <h_c, h_l> over all contexts c and training
 /// contexts l, G's rows a_l (e_{y_l} - p_l(t)).
 ///
+/// K is a `CrossGramMatrix`: held whole up to 256 MiB (contexts x training contexts x 8 bytes), else
+/// recomputed block by block of rows at every step (2 C C_train d extra flops beside the step's
+/// 2 C C_train V), so memory stays linear in the number of contexts.
+///
 /// Mathematical properties:
 /// - equal to `ImplicitRewardModel` trained on the same data at every step (to rounding);
 /// - the per-step reward change differs from `firstOrderPrediction` by O(eta^2).
+///
+/// A step throws `DivergenceError` as soon as the logits, a reward or the loss is not finite.
 public struct ImplicitRewardDynamics: Sendable {
     public let reference: ImplicitReference
     public let beta: Double
     /// K, contexts x training contexts.
-    public let contextKernel: Matrix
+    public let contextKernel: CrossGramMatrix
     /// Lambda, contexts x V.
     public private(set) var logits: Matrix
     public let layout: SequenceLayout
+    /// Steps taken so far.
+    public private(set) var stepsTaken = 0
     private let referenceLogProbabilities: [Double]?
     /// Scratch of `step`: the gradient rows (training contexts x V), kept from one step to the next so a
-    /// step does not fault in a fresh gigabyte at V = 32768. Allocated once here; meaningless between steps.
-    private var stepGradient: Matrix
+    /// step does not fault in a fresh gigabyte at V = 32768. Allocated at the first step (a simulator
+    /// built only for `firstOrderPrediction` never holds it); meaningless between steps.
+    private var stepGradient: Matrix?
 
-    public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference) {
+    /// `maximumKernelBytes`: the largest K kept whole (see `CrossGramMatrix`).
+    public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference,
+                maximumKernelBytes: Int = CrossGramMatrix.defaultMaximumBytes)
+    {
         self.reference = reference
         beta = instance.beta
         self.layout = layout
-        contextKernel = BLAS.product(
-            layout.contexts, layout.contexts.selectingRows(layout.trainContextRows), transposeB: true)
-        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
+        contextKernel = CrossGramMatrix(
+            left: layout.contexts, right: layout.contexts.selectingRows(layout.trainContextRows),
+            maximumBytes: maximumKernelBytes)
         // The reference logits pass through the buffer that then receives the initial logits, so that
         // construction holds one logits-sized matrix, not two.
         logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
@@ -37,6 +49,9 @@ public struct ImplicitRewardDynamics: Sendable {
             instance: instance, layout: layout, scratch: &logits)
         BLAS.gemm(layout.contexts, instance.unembedding, transposeB: true, into: &logits)
     }
+
+    /// "im_rm (closed form)" or "im_rm_noref (closed form)", the name in a `DivergenceError`.
+    public var label: String { "\(reference.kind.rawValue) (closed form)" }
 
     public func readout() -> ImplicitReadout {
         ImplicitReadout(logits: logits, tokens: layout.contextTokens)
@@ -52,26 +67,47 @@ public struct ImplicitRewardDynamics: Sendable {
     }
 
     @discardableResult
-    public mutating func step(learningRate: Double) -> BradleyTerryGradient {
+    public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
         let readout = readout()
+        try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
+        try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        var rows = stepGradient ?? Matrix(rows: layout.trainContextRows.count, columns: logits.columns)
+        stepGradient = nil  // `rows` is now the buffer's only owner, so writing it does not copy it
         readout.writeGradientRows(
             logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
-            into: &stepGradient)
+            into: &rows)
         // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V)
-        BLAS.gemm(contextKernel, stepGradient, alpha: learningRate * beta / Double(layout.trainPairs.count),
-                  beta: 1, into: &logits)
+        contextKernel.multiply(rows, alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1,
+                               into: &logits)
+        stepGradient = rows
+        stepsTaken += 1
         return gradient
     }
 
     /// The first-order (Eq. 5) prediction of the next step's reward change, split into token identity
-    /// and softmax competition.
-    public func firstOrderPrediction(learningRate: Double) -> ImplicitFirstOrderPrediction {
-        ImplicitFirstOrderPrediction(
+    /// and softmax competition. Throws `DivergenceError` when the current logits, rewards or loss, or
+    /// the prediction, are not finite.
+    public func firstOrderPrediction(learningRate: Double) throws(DivergenceError) -> ImplicitFirstOrderPrediction {
+        let readout = readout()
+        try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        let gradient = BradleyTerryGradient(
+            rewards: readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta),
+            pairs: layout.trainPairs)
+        try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        let prediction = ImplicitFirstOrderPrediction(
             layout: layout, logits: logits, contextKernel: contextKernel,
-            sequenceCoefficients: gradient().sequenceCoefficients,
+            sequenceCoefficients: gradient.sequenceCoefficients,
             learningRate: learningRate, beta: beta)
+        try DivergenceError.check(prediction.predicted, .rewardChange, model: label, step: stepsTaken,
+                                  cause: likelyCause(learningRate))
+        return prediction
+    }
+
+    private func likelyCause(_ learningRate: Double) -> DivergenceError.Cause {
+        DivergenceError.likelyCause(learningRate: learningRate,
+                                    largestSquaredNorm: DivergenceError.largestSquaredRowNorm(layout.contexts))
     }
 }

@@ -11,10 +11,16 @@ import LinearAlgebra
 /// - with `.frozenInitial` and W = W_ref, every reward is exactly 0 (the same computation twice);
 /// - the rows of tokens that no training context predicts move only through softmax competition
 ///   (-a_l p_l(v)); see `SingleTokenImplicitDynamics` for the case where that term cancels exactly.
+///
+/// A step throws `DivergenceError` as soon as the logits (a NaN or infinity anywhere in them shows in a
+/// row's log-sum-exp), a reward or the loss is not finite. A non-finite W is caught by the next logits:
+/// every entry of W enters every context's logits, so no extra pass over V x d is needed.
 public struct ImplicitRewardModel: Sendable {
     public let reference: ImplicitReference
     public let beta: Double
     public private(set) var unembedding: Matrix
+    /// Steps taken so far.
+    public private(set) var stepsTaken = 0
     private let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
     private let trainContexts: Matrix
@@ -56,13 +62,18 @@ public struct ImplicitRewardModel: Sendable {
         readout().sequenceLogProbabilities(layout: layout)
     }
 
+    /// "im_rm" or "im_rm_noref", the name in a `DivergenceError`.
+    public var label: String { reference.kind.rawValue }
+
     @discardableResult
-    public mutating func step(learningRate: Double) -> BradleyTerryGradient {
+    public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
         // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
         BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
         let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
+        try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
+        try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         readout.writeGradientRows(
             logits: stepLogits, rows: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
@@ -70,6 +81,12 @@ public struct ImplicitRewardModel: Sendable {
         // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
         BLAS.gemm(stepGradient, transposeA: true, trainContexts,
                   alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1, into: &unembedding)
+        stepsTaken += 1
         return gradient
+    }
+
+    private func likelyCause(_ learningRate: Double) -> DivergenceError.Cause {
+        DivergenceError.likelyCause(learningRate: learningRate,
+                                    largestSquaredNorm: DivergenceError.largestSquaredRowNorm(layout.contexts))
     }
 }

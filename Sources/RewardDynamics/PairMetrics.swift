@@ -9,7 +9,8 @@
 ///
 /// Mathematical properties: accuracy and strict accuracy lie in [0, 1] with strict <= accuracy; all
 /// rewards equal gives accuracy 0.5, strict accuracy 0, normalized margin 0 and mean margin 0;
-/// mean margin = mean chosen reward - mean rejected reward; |mean margin| <= mean |r+ - r-|.
+/// mean margin = mean chosen reward - mean rejected reward; |mean margin| <= mean |r+ - r-|; a NaN reward
+/// in any pair makes every figure NaN (never a count that treats the NaN as a loss).
 /// With no pairs every figure is undefined: the JSON writes them as null beside `"pairs": 0`.
 public struct PairMetrics: Sendable, Equatable, Codable {
     /// The number of pairs the figures are over.
@@ -40,6 +41,11 @@ public struct PairMetrics: Sendable, Equatable, Codable {
         for pair in pairs {
             let chosen = rewards[pair.chosen]
             let rejected = rewards[pair.rejected]
+            if chosen.isNaN || rejected.isNaN {
+                self.init(pairs: pairs.count, accuracy: .nan, strictAccuracy: .nan, normalizedMargin: .nan,
+                          meanMargin: .nan, meanChosenReward: .nan, meanRejectedReward: .nan)
+                return
+            }
             if chosen > rejected { wins += 1 } else if chosen == rejected { ties += 1 }
             absoluteMargins += abs(chosen - rejected)
             signedMargins += chosen - rejected

@@ -18,6 +18,8 @@ import LinearAlgebra
 /// - a row W_v of a token never seen as a training response is bit-identical to its start, forever;
 /// - a pair of such tokens keeps margin exactly 0 (W = W_ref at the start), so its accuracy is exactly 0.5;
 /// - `predictedMarginChange` equals the actual change of every margin (to rounding).
+///
+/// A step throws `DivergenceError` as soon as a training margin or an updated row is not finite.
 public struct SingleTokenImplicitDynamics: Sendable {
     /// A preference between two single-token responses to one prompt.
     public struct Pair: Sendable, Equatable {
@@ -38,6 +40,8 @@ public struct SingleTokenImplicitDynamics: Sendable {
     public let trainPairs: [Pair]
     /// Tokens that appear as a chosen or rejected training response.
     public let trainTokens: Set<Int>
+    /// Steps taken so far.
+    public private(set) var stepsTaken = 0
 
     public init(beta: Double, unembedding: Matrix, referenceUnembedding: Matrix, trainPairs: [Pair]) {
         precondition(unembedding.rows == referenceUnembedding.rows && unembedding.columns == referenceUnembedding.columns,
@@ -127,9 +131,12 @@ public struct SingleTokenImplicitDynamics: Sendable {
         return BLAS.product(marginKernel(pairs), pairWeights()).map { scale * $0 }
     }
 
-    /// One full-batch gradient step: only the rows of training tokens move.
-    public mutating func step(learningRate: Double) {
-        let weights = pairWeights()
+    /// One full-batch gradient step: only the rows of training tokens move. Throws `DivergenceError` when
+    /// a training margin (before the step) or a moved row (after it) is not finite.
+    public mutating func step(learningRate: Double) throws(DivergenceError) {
+        let margins = margins(trainPairs)
+        try DivergenceError.check(margins, .reward, model: Self.label, step: stepsTaken, cause: likelyCause(learningRate))
+        let weights = margins.map { StableMath.sigmoid(-$0) }
         let scale = learningRate * beta / Double(trainPairs.count)
         var rowUpdates: [Int: [Double]] = [:]
         let width = unembedding.columns
@@ -137,10 +144,21 @@ public struct SingleTokenImplicitDynamics: Sendable {
             BLAS.axpy(scale * weight, pair.prompt, &rowUpdates[pair.chosen, default: [Double](repeating: 0, count: width)])
             BLAS.axpy(-scale * weight, pair.prompt, &rowUpdates[pair.rejected, default: [Double](repeating: 0, count: width)])
         }
+        stepsTaken += 1
         for (token, update) in rowUpdates {
             var row = unembedding.row(token)
             BLAS.axpy(1, update, &row)
+            try DivergenceError.check(row, .parameter, model: Self.label, step: stepsTaken, cause: likelyCause(learningRate))
             unembedding.setRow(token, to: row)
         }
+    }
+
+    /// The name in a `DivergenceError`.
+    public static let label = "im_rm (single token)"
+
+    private func likelyCause(_ learningRate: Double) -> DivergenceError.Cause {
+        var largest = 0.0
+        for pair in trainPairs { largest = NaNPropagating.max(largest, BLAS.dot(pair.prompt, pair.prompt)) }
+        return DivergenceError.likelyCause(learningRate: learningRate, largestSquaredNorm: largest)
     }
 }

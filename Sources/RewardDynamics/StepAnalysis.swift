@@ -1,3 +1,4 @@
+import LinearAlgebra
 import TheorycheckCore
 /// One full-batch gradient step on the mean Bradley-Terry loss, taken for real and predicted in closed
 /// form, for every sequence of an instance (docs/theory.md §2).
@@ -7,6 +8,9 @@ import TheorycheckCore
 /// token-identity and softmax-competition parts; it differs from the exact change by O(eta^2).
 /// Since pi_ref is frozen, the IM-RM's change of ln pi(y|x) is its reward change divided by beta, which
 /// shows why a chosen response's log-probability can fall while every margin grows.
+///
+/// Throws `DivergenceError` when a reward, loss, logit or prediction before or after the step is not
+/// finite, so that no entry of the analysis is NaN or infinite.
 public struct StepAnalysis: Sendable, Encodable {
     public struct ExplicitEntry: Sendable, Encodable {
         public let reward: Double
@@ -58,22 +62,30 @@ public struct StepAnalysis: Sendable, Encodable {
         case beta, loss, sequences
     }
 
-    public init(instance: Instance, learningRate: Double) {
+    public init(instance: Instance, learningRate: Double) throws(DivergenceError) {
         let layout = SequenceLayout(instance)
 
         var explicitModel = ExplicitRewardModel(layout: layout, readout: .lastPosition, head: instance.head)
-        let explicitPrediction = ExplicitRewardDynamics(layout: layout, readout: .lastPosition, initialHead: instance.head)
+        let explicitPrediction = try ExplicitRewardDynamics(layout: layout, readout: .lastPosition, initialHead: instance.head)
             .predictedStep(learningRate: learningRate)
-        let explicitGradient = explicitModel.step(learningRate: learningRate)
+        let explicitGradient = try explicitModel.step(learningRate: learningRate)
         let explicitAfter = explicitModel.rewards()
+        let explicitCause = DivergenceError.likelyCause(
+            learningRate: learningRate, largestSquaredNorm: DivergenceError.largestSquaredRowNorm(layout.lastPosition))
+        try DivergenceError.check(explicitAfter, .reward, model: explicitModel.readout.kind.rawValue, step: 1,
+                                  cause: explicitCause)
 
         var implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial)
         let logProbabilities = implicitModel.sequenceLogProbabilities()
-        let implicitPrediction = ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
+        let implicitPrediction = try ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
             .firstOrderPrediction(learningRate: learningRate)
-        let implicitGradient = implicitModel.step(learningRate: learningRate)
+        let implicitGradient = try implicitModel.step(learningRate: learningRate)
         let implicitAfter = implicitModel.rewards()
         let logProbabilitiesAfter = implicitModel.sequenceLogProbabilities()
+        let implicitCause = DivergenceError.likelyCause(
+            learningRate: learningRate, largestSquaredNorm: DivergenceError.largestSquaredRowNorm(layout.contexts))
+        try DivergenceError.check(implicitAfter, .reward, model: implicitModel.label, step: 1, cause: implicitCause)
+        try DivergenceError.check(logProbabilitiesAfter, .logits, model: implicitModel.label, step: 1, cause: implicitCause)
 
         var entries = [String: SequenceEntry]()
         for (s, id) in layout.ids.enumerated() {

@@ -14,6 +14,8 @@ import LinearAlgebra
 /// - for separable rows and a small enough eta, every margin <u, z_i> eventually grows without bound,
 ///   |u(t)| grows like log t, and u(t)/|u(t)| -> u*/|u*| for the max-margin separator u* (Soudry et al.
 ///   2018), with the cosine rising like 1 - O(1/log t).
+///
+/// A step throws `DivergenceError` as soon as a training margin or the updated head is not finite.
 public struct ExplicitHeadDescent: Sendable {
     /// Z, n x d.
     public let differences: Matrix
@@ -40,11 +42,23 @@ public struct ExplicitHeadDescent: Sendable {
         margins().reduce(0) { $0 + StableMath.softplus(-$1) } / Double(differences.rows)
     }
 
-    /// One full-batch gradient step.
-    public mutating func step(learningRate: Double) {
-        let weights = margins().map { StableMath.sigmoid(-$0) }          // n: s_i
+    /// One full-batch gradient step. Throws `DivergenceError` when a margin (before the step) or the head
+    /// (after it) is not finite.
+    public mutating func step(learningRate: Double) throws(DivergenceError) {
+        let margins = margins()                                               // n: <u, z_i>
+        try DivergenceError.check(margins, .reward, model: Self.label, step: stepsTaken, cause: likelyCause(learningRate))
+        let weights = margins.map { StableMath.sigmoid(-$0) }                 // n: s_i
         let direction = BLAS.product(differences, transposeA: true, weights)  // d: Z^T s
         BLAS.axpy(learningRate / Double(differences.rows), direction, &head)
         stepsTaken += 1
+        try DivergenceError.check(head, .parameter, model: Self.label, step: stepsTaken, cause: likelyCause(learningRate))
+    }
+
+    /// The name in a `DivergenceError`.
+    public static let label = "ex_rm (head on the training differences)"
+
+    private func likelyCause(_ learningRate: Double) -> DivergenceError.Cause {
+        DivergenceError.likelyCause(learningRate: learningRate,
+                                    largestSquaredNorm: DivergenceError.largestSquaredRowNorm(differences))
     }
 }

@@ -5,11 +5,13 @@ import TheorycheckCore
 ///
 /// Quantile q of the sorted sample x_(0) <= ... <= x_(n-1) is read at position p = q (n - 1) with linear
 /// interpolation, x_(floor p) + (p - floor p)(x_(floor p + 1) - x_(floor p)) (Hyndman & Fan's type 7,
-/// the default of R and NumPy). NaN values are dropped first; an empty sample gives NaN everywhere
-/// (null in JSON, beside `count` 0).
+/// the default of R and NumPy). An empty sample gives NaN everywhere (null in JSON, beside `count` 0),
+/// and so does a sample containing a NaN (a summary of a diverged run is never a number; `count` still
+/// counts every value).
 ///
 /// Mathematical properties:
-/// - min <= q1 <= median <= q3 <= max, and all lie in [min, max];
+/// - min <= q1 <= median <= q3 <= max, and all lie in [min, max] (NaN-free samples);
+/// - any NaN in the sample makes all five figures NaN;
 /// - one value v gives v five times; the median of an odd sample is its middle element;
 /// - invariant under permutation of the sample; shifting or positively scaling the sample does the
 ///   same to every figure.
@@ -31,8 +33,10 @@ public struct FiveNumberSummary: Sendable, Equatable, Encodable {
     }
 
     public init<S: Sequence>(_ values: S) where S.Element == Double {
-        let sorted = values.filter { !$0.isNaN }.sorted()
-        count = sorted.count
+        let all = Array(values)
+        let hasNaN = all.contains(where: \.isNaN)
+        let sorted = hasNaN ? [] : all.sorted()
+        count = all.count
         func quantile(_ q: Double) -> Double {
             guard !sorted.isEmpty else { return .nan }
             let position = q * Double(sorted.count - 1)

@@ -11,7 +11,8 @@ import LinearAlgebra
 /// - cosines lie in [-1, 1]; the signs of inner products and cosines agree;
 /// - scaling u* by c > 0 scales inner products by c and leaves cosines and predictions unchanged;
 /// - for training rows z_i the inner products are >= 1 (feasibility of u*), so the training pairs are
-///   all predicted correct.
+///   all predicted correct;
+/// - a NaN inner product gives a NaN cosine (never a clamped +-1 or a 0) and a NaN fraction.
 public struct MaxMarginPrediction: Sendable {
     public let innerProducts: [Double]
     public let cosines: [Double]
@@ -24,21 +25,24 @@ public struct MaxMarginPrediction: Sendable {
         let separatorNorm = BLAS.norm(separator)
         innerProducts = products
         cosines = products.indices.map { j in
-            let rowNorm = BLAS.norm(differences.row(j))
-            guard rowNorm > 0, separatorNorm > 0 else { return 0 }
-            return max(-1, min(1, products[j] / (separatorNorm * rowNorm)))
+            Self.clampedCosine(products[j], norms: separatorNorm * BLAS.norm(differences.row(j)))
         }
         predictedCorrect = products.map { $0 > 0 }
     }
 
-    /// Fraction of rows with <u*, zbar> > 0 (NaN with no rows).
+    /// Fraction of rows with <u*, zbar> > 0 (NaN with no rows, or with a NaN inner product).
     public var predictedCorrectFraction: Double {
-        predictedCorrect.isEmpty ? .nan : Double(predictedCorrect.filter { $0 }.count) / Double(predictedCorrect.count)
+        NaNPropagating.fraction(innerProducts) { $0 > 0 }
     }
 
-    /// cos(u, v) = <u, v> / (|u| |v|), 0 when either is zero.
+    /// cos(u, v) = <u, v> / (|u| |v|), 0 when either is zero, NaN when an entry is NaN.
     public static func cosine(_ u: [Double], _ v: [Double]) -> Double {
-        let norms = BLAS.norm(u) * BLAS.norm(v)
-        return norms > 0 ? max(-1, min(1, BLAS.dot(u, v) / norms)) : 0
+        clampedCosine(BLAS.dot(u, v), norms: BLAS.norm(u) * BLAS.norm(v))
+    }
+
+    /// product / norms clamped to [-1, 1]; 0 for zero norms; NaN stays NaN (Swift's min(1, .nan) is 1).
+    private static func clampedCosine(_ product: Double, norms: Double) -> Double {
+        if product.isNaN || norms.isNaN { return .nan }
+        return norms > 0 ? max(-1, min(1, product / norms)) : 0
     }
 }

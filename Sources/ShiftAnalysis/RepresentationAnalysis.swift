@@ -27,7 +27,8 @@ import RewardDynamics
 /// - cosines lie in [-1, 1] and have the sign of the inner products.
 public enum RepresentationAnalysis {
     /// Runs the analysis. Throws `MaxMarginError` when u* cannot be certified (non-separable training
-    /// differences are not an error: the EX-RM statistics are then absent).
+    /// differences are not an error: the EX-RM statistics are then absent), and `DivergenceError` when the
+    /// first-order prediction is not finite (hidden states so large that their inner products overflow).
     public static func run(on instance: Instance, method: MaxMarginMethod = .minimumNormPoint) throws
         -> RepresentationAnalysisResult
     {
@@ -38,7 +39,7 @@ public enum RepresentationAnalysis {
 
         let layout = SequenceLayout(instance)
         let dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
-        let firstOrder = dynamics.firstOrderPrediction(learningRate: 1)
+        let firstOrder = try dynamics.firstOrderPrediction(learningRate: 1)
 
         var sets: [RepresentationAnalysisResult.SetAnalysis] = []
         for set in instance.evaluationSets {
@@ -76,14 +77,13 @@ public enum RepresentationAnalysis {
 public struct DifferenceStatistics: Sendable, Encodable {
     public let innerProduct: FiveNumberSummary
     public let cosine: FiveNumberSummary
-    /// Fraction of pairs with <u*, zbar> > 0 (NaN for an empty group).
+    /// Fraction of pairs with <u*, zbar> > 0 (NaN for an empty group or a NaN inner product).
     public let fractionPositive: Double
 
     public init(innerProducts: [Double], cosines: [Double]) {
         innerProduct = FiveNumberSummary(innerProducts)
         cosine = FiveNumberSummary(cosines)
-        fractionPositive = innerProducts.isEmpty
-            ? .nan : Double(innerProducts.filter { $0 > 0 }.count) / Double(innerProducts.count)
+        fractionPositive = NaNPropagating.fraction(innerProducts) { $0 > 0 }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -114,20 +114,19 @@ public struct FirstOrderShareStatistics: Sendable, Encodable {
     public let meanTokenIdentity: Double
     public let meanCompetition: Double
 
+    /// NaN parts make every figure NaN (a NaN share is kept, not left out as a 0 / 0 pair).
     public init(tokenIdentity: [Double], competition: [Double]) {
         precondition(tokenIdentity.count == competition.count,
                      "\(tokenIdentity.count) identity parts for \(competition.count) competition parts")
         let count = Double(tokenIdentity.count)
-        func fraction(_ flags: [Bool]) -> Double {
-            flags.isEmpty ? .nan : Double(flags.filter { $0 }.count) / Double(flags.count)
-        }
         tokenIdentityShare = FiveNumberSummary(zip(tokenIdentity, competition).compactMap { identity, competition in
             let total = abs(identity) + abs(competition)
+            if total.isNaN { return .nan }
             return total > 0 ? abs(identity) / total : nil
         })
-        predictedPositiveFraction = fraction(zip(tokenIdentity, competition).map { $0 + $1 > 0 })
-        identityPositiveFraction = fraction(tokenIdentity.map { $0 > 0 })
-        competitionPositiveFraction = fraction(competition.map { $0 > 0 })
+        predictedPositiveFraction = NaNPropagating.fraction(zip(tokenIdentity, competition).map(+)) { $0 > 0 }
+        identityPositiveFraction = NaNPropagating.fraction(tokenIdentity) { $0 > 0 }
+        competitionPositiveFraction = NaNPropagating.fraction(competition) { $0 > 0 }
         meanTokenIdentity = tokenIdentity.isEmpty ? .nan : tokenIdentity.reduce(0, +) / count
         meanCompetition = competition.isEmpty ? .nan : competition.reduce(0, +) / count
     }

@@ -35,8 +35,6 @@ import RewardDynamics
 public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
     /// The settings both built-in tasks share: size, seed, alignment, weights, beta.
     public var shared = MeaningModelSettings()
-    /// Seeds every random draw: prompts, meanings, identities, noise, the unembedding, the pairs.
-    public var seed: UInt64 = 0
     /// Size of the per-sequence perturbation eps_{x,t}; it makes every difference vector distinct.
     public var contextNoise = 0.3
     /// Expected cosine between two prompts' representations: the shared part that lets an IM-RM carry what

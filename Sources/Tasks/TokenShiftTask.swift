@@ -33,8 +33,6 @@ import RewardDynamics
 public struct TokenShiftTask: Codable, Sendable, Equatable {
     /// The settings both built-in tasks share: size, seed, alignment, weights, beta.
     public var shared = MeaningModelSettings()
-    /// Seeds every random draw: prompts, meanings, identities, the unembedding, the pairs.
-    public var seed: UInt64 = 0
     /// Preference pairs per prompt in every set.
     public var pairsPerPrompt = 1
     /// Tokens per template phrase ("In my view the answer is" is longer; three keeps L = 4).

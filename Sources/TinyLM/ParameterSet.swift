@@ -73,6 +73,18 @@ public struct ParameterSet: Sendable, Equatable {
         isTrainable = Array(repeating: true, count: names.count)
     }
 
+    /// Throws `DivergenceError` (quantity `.parameter`) at the first non-finite scalar of a trainable
+    /// matrix. Frozen matrices are skipped: no optimizer changes them. One pass over the trainable
+    /// scalars, which the optimizer has just touched anyway (far less work than the step's forward and
+    /// backward passes, which touch every one of them once per token).
+    public func checkFinite(model: @autoclosure () -> String, step: Int,
+                            cause: @autoclosure () -> DivergenceError.Cause) throws(DivergenceError)
+    {
+        for index in values.indices where isTrainable[index] {
+            try DivergenceError.check(values[index].elements, .parameter, model: model(), step: step, cause: cause())
+        }
+    }
+
     /// All scalars in parameter order, row-major within each matrix.
     public func flattened() -> [Double] {
         values.flatMap(\.elements)

@@ -101,7 +101,13 @@ extension TinyLM {
 }
 
 /// Next-token pretraining with Adam on batches drawn (with replacement, seeded) from the corpus.
+///
+/// Throws `DivergenceError` (model "pretraining") as soon as a step's loss or a parameter after it is not
+/// finite, and when a held-out loss is not finite.
 public enum Pretraining {
+    /// The name in a `DivergenceError`.
+    public static let label = "pretraining"
+
     public static func run(model: TinyLM, corpus: PretrainingCorpus, configuration: PretrainingConfiguration) throws
         -> PretrainingResult
     {
@@ -116,16 +122,22 @@ public enum Pretraining {
         _ = seeds.next()
         _ = seeds.next()
         var batchGenerator = SeededGenerator(seed: seeds.next())  // the third stream, after the corpus's two
+        let cause = DivergenceError.Cause.learningRateTooLarge(configuration.adam.learningRate)
         let before = try trained.meanNextTokenLoss(corpus.heldOut)
+        try DivergenceError.check(before, .loss, model: label, step: 0, cause: .modelNotFinite)
         var losses: [Double] = []
         losses.reserveCapacity(configuration.steps)
-        for _ in 0..<configuration.steps {
+        for step in 0..<configuration.steps {
             let documents = (0..<configuration.batchSize).map { _ in
                 corpus.training[Int.random(in: 0..<corpus.training.count, using: &batchGenerator)]
             }
-            losses.append(try trained.trainNextToken(on: TokenBatch(documents), optimizer: &optimizer))
+            let loss = try trained.trainNextToken(on: TokenBatch(documents), optimizer: &optimizer)
+            try DivergenceError.check(loss, .loss, model: label, step: step, cause: cause)
+            try trained.parameters.checkFinite(model: label, step: step + 1, cause: cause)
+            losses.append(loss)
         }
         let after = try trained.meanNextTokenLoss(corpus.heldOut)
+        try DivergenceError.check(after, .loss, model: label, step: configuration.steps, cause: cause)
         return PretrainingResult(model: trained, trainingLosses: losses, heldOutLossBefore: before, heldOutLossAfter: after)
     }
 }

@@ -53,6 +53,9 @@ public struct RewardTrainingConfiguration: Codable, Equatable, Sendable {
 /// The pairs are encoded once: ln pi_ref of every training response is computed at construction (pi_ref
 /// never changes), so a step costs one forward and one backward pass over its pairs. Minibatches walk a
 /// seeded permutation of the pairs, a fresh one each epoch, so a run is reproducible bit for bit.
+///
+/// A step throws `DivergenceError` (named after the reward model's type) as soon as its loss or a
+/// trainable parameter after the update is not finite.
 public struct RewardModelTrainer {
     public private(set) var model: TinyLMRewardModel
     public let pairs: [TokenPreferencePair]
@@ -108,13 +111,19 @@ public struct RewardModelTrainer {
         return (tape.scalar(loss), bound.backbone.gradients(from: gradients), bound.head.gradients(from: gradients))
     }
 
-    /// One optimizer step on the pairs `indices`; returns the loss before the update.
+    /// One optimizer step on the pairs `indices`; returns the loss before the update. Throws
+    /// `DivergenceError` when that loss, or a parameter after the update, is not finite.
     @discardableResult
     public mutating func step(on indices: [Int]) throws -> Double {
         let (loss, backboneGradients, headGradients) = try lossAndGradients(on: indices)
+        let label = model.type.rawValue
+        let cause = DivergenceError.Cause.learningRateTooLarge(configuration.optimizer.learningRate)
+        try DivergenceError.check(loss, .loss, model: label, step: stepCount, cause: cause)
         backboneOptimizer.step(&model.backbone.parameters, gradients: backboneGradients)
         if model.head.count > 0 { headOptimizer.step(&model.head, gradients: headGradients) }
         stepCount += 1
+        try model.backbone.parameters.checkFinite(model: label, step: stepCount, cause: cause)
+        try model.head.checkFinite(model: label, step: stepCount, cause: cause)
         return loss
     }
 

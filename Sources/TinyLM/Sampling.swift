@@ -71,7 +71,10 @@ extension TinyLM {
     /// probabilities on a tiny vocabulary; constrained tokens are never drawn.
     ///
     /// Throws for an empty prompt, tokens outside the vocabulary, a prompt that with `maxNewTokens` does
-    /// not fit the context, or an invalid configuration.
+    /// not fit the context, or an invalid configuration; throws `DivergenceError` (never traps) when the
+    /// model's next-token log-probabilities hold a NaN or +infinity (a model with non-finite parameters),
+    /// or when ln p / tau leaves no token with a finite log-probability (a temperature so small that the
+    /// division overflows, e.g. 1e-320).
     public func sample(prompts: [[Int]], configuration sampling: SamplingConfiguration,
                        constraint: TokenConstraint? = nil,
                        using generator: inout some RandomNumberGenerator) throws -> [SampledResponse]
@@ -92,12 +95,17 @@ extension TinyLM {
         var responses = [[Int]](repeating: [], count: prompts.count)
         var logProbabilities = [Double](repeating: 0, count: prompts.count)
         var finished = [Bool](repeating: false, count: prompts.count)
-        for _ in 0..<sampling.maxNewTokens {
+        for position in 0..<sampling.maxNewTokens {
             let active = prompts.indices.filter { !finished[$0] }
             if active.isEmpty { break }
             let laws = try nextTokenLogProbabilities(of: active.map { prompts[$0] + responses[$0] },
                                                      batchSize: sampling.batchSize)  // one row of V per active prompt
             for (row, index) in active.enumerated() {
+                // ln p is -infinity for a token of probability 0, never NaN or +infinity in a finite model.
+                if let bad = laws[row].first(where: { $0.isNaN || $0 == .infinity }) {
+                    throw DivergenceError(model: Self.samplingLabel, step: position, quantity: .logits, value: bad,
+                                          cause: .modelNotFinite)
+                }
                 var scaled = laws[row].map { $0 / sampling.temperature }
                 if let constraint {
                     let allowed = constraint(index, responses[index])
@@ -107,6 +115,8 @@ extension TinyLM {
                     for token in 0..<vocabularySize where !allowed[token] { scaled[token] = -.infinity }
                 }
                 let normalizer = StableMath.logSumExp(scaled)
+                try DivergenceError.check(normalizer, .logits, model: Self.samplingLabel, step: position,
+                                          cause: .temperatureTooSmall(sampling.temperature))
                 let law = scaled.map { $0 - normalizer }  // ln q(token), -infinity where not allowed
                 let token = Self.draw(from: law, uniform: Double.random(in: 0..<1, using: &generator))
                 responses[index].append(token)
@@ -119,6 +129,9 @@ extension TinyLM {
                             logProbability: logProbabilities[index])
         }
     }
+
+    /// The name in a sampling `DivergenceError`; its step is the position of the token being drawn.
+    public static let samplingLabel = "sampling"
 
     /// ln p(. | sequence) for each sequence (a V-vector each), from forward passes without gradients.
     public func nextTokenLogProbabilities(of sequences: [[Int]], batchSize: Int = 64) throws -> [[Double]] {

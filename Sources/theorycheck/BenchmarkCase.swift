@@ -47,21 +47,21 @@ enum BenchmarkCase: String, CaseIterable, Codable, Sendable {
     }
 
     /// Builds the simulator (this may itself take a few products) and returns a closure that takes one
-    /// full-batch step. The simulator lives as long as the closure does.
-    func makeStepper(instance: Instance, layout: SequenceLayout, learningRate: Double) -> () -> Void {
+    /// full-batch step (throwing `DivergenceError` if it diverges). The simulator lives as long as the closure does.
+    func makeStepper(instance: Instance, layout: SequenceLayout, learningRate: Double) -> () throws -> Void {
         switch self {
         case .implicitParameterSpace:
             var model = ImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial)
-            return { model.step(learningRate: learningRate) }
+            return { try model.step(learningRate: learningRate) }
         case .implicitFunctionSpace:
             var dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
-            return { dynamics.step(learningRate: learningRate) }
+            return { try dynamics.step(learningRate: learningRate) }
         case .explicitParameterSpace:
             var model = ExplicitRewardModel(layout: layout, readout: .lastPosition, head: instance.head)
-            return { model.step(learningRate: learningRate) }
+            return { try model.step(learningRate: learningRate) }
         case .explicitFunctionSpace:
             var dynamics = ExplicitRewardDynamics(layout: layout, readout: .lastPosition, initialHead: instance.head)
-            return { dynamics.step(learningRate: learningRate) }
+            return { try dynamics.step(learningRate: learningRate) }
         }
     }
 }

@@ -87,7 +87,7 @@ struct BenchmarkRunner {
                     // The simulator (up to two logits-sized matrices at the large size) is freed at the
                     // end of this scope, before the next one is built.
                     let step = benchmarkCase.makeStepper(instance: instance, layout: layout, learningRate: learningRate)
-                    measurement = timing.measure(step)
+                    measurement = try timing.measure(step)
                 }
                 progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
                 let after = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops

@@ -22,16 +22,16 @@ struct BenchmarkTiming: Sendable {
         let calls: Int
     }
 
-    func measure(_ call: () -> Void) -> Measurement {
-        let first = Self.seconds(call)
+    func measure(_ call: () throws -> Void) rethrows -> Measurement {
+        let first = try Self.seconds(call)
         if first >= longCallSeconds || repeats == 0 {
             return Measurement(best: first, median: first, calls: 1)
         }
         let batch = max(1, min(1_000_000, Int((minimumSampleSeconds / max(first, 1e-9)).rounded(.up))))
         var samples: [Double] = []
         for _ in 0..<repeats {
-            let elapsed = Self.seconds {
-                for _ in 0..<batch { call() }
+            let elapsed = try Self.seconds {
+                for _ in 0..<batch { try call() }
             }
             samples.append(elapsed / Double(batch))
         }
@@ -39,9 +39,9 @@ struct BenchmarkTiming: Sendable {
         return Measurement(best: samples[0], median: samples[samples.count / 2], calls: batch * repeats)
     }
 
-    static func seconds(_ body: () -> Void) -> Double {
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
-        body()
+        try body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
 }

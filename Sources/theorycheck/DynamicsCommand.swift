@@ -80,7 +80,7 @@ struct DynamicsCommand: ParsableCommand {
         let experiment = DynamicsExperiment(
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate)
         let progress = ProgressLine("dynamics", quiet: output.quiet)
-        let result = experiment.run(on: instance) { progress.update($0, of: $1) }
+        let result = try experiment.run(on: instance) { progress.update($0, of: $1) }
         let settings = DynamicsSettings(
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate, beta: instance.beta,
             task: task.file.instance == nil ? task.task : nil, instancePath: task.file.instance)

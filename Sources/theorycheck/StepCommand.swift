@@ -32,7 +32,7 @@ struct StepCommand: ParsableCommand {
 
     func run() throws {
         let instance = try loadInstanceFile(instanceOption.instance!)
-        try emit(StepReport(analysis: StepAnalysis(instance: instance, learningRate: eta), instance: instance,
+        try emit(StepReport(analysis: try StepAnalysis(instance: instance, learningRate: eta), instance: instance,
                             learningRate: eta), json: json)
     }
 }

@@ -13,7 +13,7 @@ final class DynamicsReportTests: XCTestCase {
     private func report(steps: Int = 20) throws -> DynamicsReport {
         let task = ShiftFixtures.tokenShift(seed: 3)
         let instance = try task.make()
-        let result = DynamicsExperiment(steps: steps, explicitLearningRate: 0.05, implicitLearningRate: 5)
+        let result = try DynamicsExperiment(steps: steps, explicitLearningRate: 0.05, implicitLearningRate: 5)
             .run(on: instance)
         let settings = DynamicsSettings(steps: steps, explicitLearningRate: 0.05, implicitLearningRate: 5,
                                         beta: instance.beta, task: task, instancePath: nil)

@@ -52,7 +52,7 @@ final class AssumptionOneAgreementTests: XCTestCase {
                 let closedForm = type.hasHead ? explicitModel.rewards() : implicitModel.rewards()
                 assertClose(actual, closedForm, tolerance: closedFormTolerance, "\(type.rawValue) at step \(step)")
                 try trainer.step()
-                if type.hasHead { explicitModel.step(learningRate: learningRate) } else { implicitModel.step(learningRate: learningRate) }
+                if type.hasHead { try explicitModel.step(learningRate: learningRate) } else { try implicitModel.step(learningRate: learningRate) }
             }
         }
     }

@@ -31,7 +31,7 @@ final class PhaseDiagramTests: XCTestCase {
         var task = ShiftFixtures.tokenShift(seed: 1, alignment: 1, overlap: 0)
         task.seed = 1
         let instance = try task.make()
-        let single = DynamicsExperiment(steps: 3, explicitLearningRate: 0.5, implicitLearningRate: 0.5 / (instance.beta * instance.beta),
+        let single = try DynamicsExperiment(steps: 3, explicitLearningRate: 0.5, implicitLearningRate: 0.5 / (instance.beta * instance.beta),
                                         kinds: [.explicit, .implicit]).run(on: instance)
         let run = result.cell(alignment: 1, overlap: 0).runs[1]
         let final = single.trajectory.last!

@@ -98,7 +98,7 @@ final class Theorem2ExperimentTests: XCTestCase {
             let z = PairDifferences.matrix(instance.train, in: instance)
             let separator = try XCTUnwrap(try HardMarginSVM.solve(z).solution).separator
             var head = ExplicitHeadDescent(differences: z, head: instance.head)
-            for _ in 0..<5000 { head.step(learningRate: 0.5) }
+            for _ in 0..<5000 { try head.step(learningRate: 0.5) }
             let experiment = try Theorem2Experiment(steps: 5000, explicitLearningRate: 0.5, implicitLearningRate: 50)
                 .run(on: instance)
             for (set, figures) in zip(instance.evaluationSets, experiment.sets) {

@@ -18,8 +18,8 @@ final class ClosedFormAgreementTests: XCTestCase {
                 var dynamics = ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: instance.head)
                 var worst = 0.0
                 for _ in 0..<500 {
-                    model.step(learningRate: 0.5)
-                    dynamics.step(learningRate: 0.5)
+                    try model.step(learningRate: 0.5)
+                    try dynamics.step(learningRate: 0.5)
                     worst = max(worst, maxRelativeDifference(dynamics.rewards, model.rewards()))
                 }
                 XCTAssertLessThanOrEqual(worst, agreementTolerance, "\(readout)")
@@ -38,8 +38,8 @@ final class ClosedFormAgreementTests: XCTestCase {
                 var dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
                 var worst = 0.0
                 for _ in 0..<500 {
-                    model.step(learningRate: 2)
-                    dynamics.step(learningRate: 2)
+                    try model.step(learningRate: 2)
+                    try dynamics.step(learningRate: 2)
                     worst = max(worst, maxRelativeDifference(dynamics.rewards(), model.rewards()))
                 }
                 XCTAssertLessThanOrEqual(worst, agreementTolerance, "\(reference)")
@@ -53,11 +53,11 @@ final class ClosedFormAgreementTests: XCTestCase {
             let instance = try Fixtures.instance(shape, using: &sweep.generator)
             let layout = SequenceLayout(instance)
             var model = ExplicitRewardModel(layout: layout, readout: .lastPosition, head: instance.head)
-            for _ in 0..<3 { model.step(learningRate: 1) }
+            for _ in 0..<3 { try model.step(learningRate: 1) }
             let dynamics = ExplicitRewardDynamics(layout: layout, readout: .lastPosition, initialHead: model.head)
             let before = model.rewards()
-            let predicted = dynamics.predictedStep(learningRate: 0.7)
-            model.step(learningRate: 0.7)
+            let predicted = try dynamics.predictedStep(learningRate: 0.7)
+            try model.step(learningRate: 0.7)
             let actual = zip(model.rewards(), before).map(-)
             // Linear in the head: exact up to rounding of O(1) quantities.
             assertClose(predicted, actual, tolerance: 1e-12)
@@ -78,7 +78,7 @@ final class ClosedFormAgreementTests: XCTestCase {
             for reference in [ImplicitReference.frozenInitial, .none] {
                 var model = ImplicitRewardModel(instance: base, layout: layout, reference: reference)
                 let learningRate = 0.3
-                model.step(learningRate: learningRate)
+                try model.step(learningRate: learningRate)
                 let analytic = (model.unembedding - base.unembedding).elements.map { -$0 / learningRate }
                 let error = FiniteDifference.maxError(analytic: analytic, of: { w in
                     let probe = ImplicitRewardModel(instance: instance(unembedding: w), layout: layout, reference: reference)
@@ -89,7 +89,7 @@ final class ClosedFormAgreementTests: XCTestCase {
             for readout in [ExplicitReadout.lastPosition, .meanPooled] {
                 let start = GaussianSampling.vector(count: base.hiddenWidth, using: &sweep.generator)
                 var model = ExplicitRewardModel(layout: layout, readout: readout, head: start)
-                model.step(learningRate: 0.3)
+                try model.step(learningRate: 0.3)
                 let analytic = zip(model.head, start).map { -($0 - $1) / 0.3 }
                 let error = FiniteDifference.maxError(analytic: analytic, of: { u in
                     let probe = ExplicitRewardModel(layout: layout, readout: readout, head: u)

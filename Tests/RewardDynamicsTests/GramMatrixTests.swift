@@ -11,8 +11,8 @@ final class GramMatrixTests: XCTestCase {
             let explicit = ExplicitRewardDynamics(layout: layout, readout: .lastPosition, initialHead: instance.head)
             let implicit = ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
             let blocks = [
-                explicit.kernel.selectingRows(layout.trainSequences),
-                implicit.contextKernel.selectingRows(layout.trainContextRows),
+                explicit.kernel.materialized().selectingRows(layout.trainSequences),
+                implicit.contextKernel.materialized().selectingRows(layout.trainContextRows),
             ]
             for block in blocks {
                 // Entries are dot products of unit-scale vectors; both orders round alike to ~1e-16.

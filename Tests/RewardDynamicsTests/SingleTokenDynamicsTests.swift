@@ -25,7 +25,7 @@ final class SingleTokenDynamicsTests: XCTestCase {
                 while b == a && unseen.count > 1 { b = unseen.randomElement(using: &sweep.generator)! }
                 return .init(prompt: GaussianSampling.vector(count: 5, using: &sweep.generator), chosen: a, rejected: b)
             }
-            for _ in 0..<300 { dynamics.step(learningRate: 5) }
+            for _ in 0..<300 { try dynamics.step(learningRate: 5) }
             for token in unseen {
                 XCTAssertEqual(dynamics.unembedding.row(token), instance.unembedding.row(token), "row \(token)")
             }
@@ -43,7 +43,7 @@ final class SingleTokenDynamicsTests: XCTestCase {
             for _ in 0..<4 {
                 let before = dynamics.margins(evaluation + dynamics.trainPairs)
                 let predicted = dynamics.predictedMarginChange(evaluation + dynamics.trainPairs, learningRate: 3)
-                dynamics.step(learningRate: 3)
+                try dynamics.step(learningRate: 3)
                 let actual = zip(dynamics.margins(evaluation + dynamics.trainPairs), before).map(-)
                 // Exact in real arithmetic: rounding of O(1) dot products only.
                 assertClose(predicted, actual, tolerance: 1e-12)
@@ -59,8 +59,8 @@ final class SingleTokenDynamicsTests: XCTestCase {
             var closedForm = try SingleTokenImplicitDynamics(instance: instance)
             let evaluation = try SingleTokenImplicitDynamics.pairs(of: instance.evaluationSets[0].pairs, in: instance)
             for _ in 0..<50 {
-                general.step(learningRate: 3)
-                closedForm.step(learningRate: 3)
+                try general.step(learningRate: 3)
+                try closedForm.step(learningRate: 3)
             }
             let rewards = general.rewards()
             let generalMargins = layout.evaluationSets[0].pairs.map { rewards[$0.chosen] - rewards[$0.rejected] }

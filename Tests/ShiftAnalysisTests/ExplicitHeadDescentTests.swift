@@ -15,8 +15,8 @@ final class ExplicitHeadDescentTests: XCTestCase {
             var descent = ExplicitHeadDescent(differences: PairDifferences.matrix(instance.train, in: instance),
                                               head: instance.head)
             for _ in 0..<40 {
-                model.step(learningRate: 0.7)
-                descent.step(learningRate: 0.7)
+                try model.step(learningRate: 0.7)
+                try descent.step(learningRate: 0.7)
             }
             // The two regroup the same sum differently: rounding of O(1) terms over 40 steps.
             assertClose(descent.head, model.head, tolerance: 1e-12)
@@ -24,14 +24,14 @@ final class ExplicitHeadDescentTests: XCTestCase {
         }
     }
 
-    func testLossFallsOnSeparableData() {
-        propertySweep(seeds: 0..<6) { sweep in
+    func testLossFallsOnSeparableData() throws {
+        try propertySweep(seeds: 0..<6) { sweep in
             let z = GaussianSampling.matrix(rows: 5, columns: 8, using: &sweep.generator)
             var descent = ExplicitHeadDescent(differences: z, head: [Double](repeating: 0, count: 8))
             XCTAssertEqual(descent.loss(), log(2), accuracy: 1e-15)
             var previous = descent.loss()
             for _ in 0..<100 {
-                descent.step(learningRate: 0.2)
+                try descent.step(learningRate: 0.2)
                 let current = descent.loss()
                 XCTAssertLessThan(current, previous)
                 previous = current

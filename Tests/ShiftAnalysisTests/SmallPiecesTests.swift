@@ -12,8 +12,11 @@ final class FiveNumberSummaryTests: XCTestCase {
         XCTAssertEqual(summary.figures, [1, 1.75, 2.5, 3.25, 4])
         XCTAssertEqual(summary.count, 4)
         XCTAssertEqual(FiveNumberSummary([7]).figures, [7, 7, 7, 7, 7])
-        XCTAssertEqual(FiveNumberSummary([3, .nan, 1, 2]).median, 2)
-        XCTAssertEqual(FiveNumberSummary([3, .nan, 1, 2]).count, 3)
+        // A NaN poisons every figure, wherever it sits (a diverged run is never summarized as a number).
+        for sample in [[3, .nan, 1, 2], [.nan, 3, 1, 2], [3, 1, 2, .nan]] {
+            XCTAssertTrue(FiveNumberSummary(sample).figures.allSatisfy(\.isNaN), "\(sample)")
+            XCTAssertEqual(FiveNumberSummary(sample).count, 4)
+        }
         XCTAssertTrue(FiveNumberSummary([]).figures.allSatisfy(\.isNaN))
     }
 
