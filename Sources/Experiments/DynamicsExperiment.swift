@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import RewardDynamics
 import TheorycheckCore
@@ -21,10 +22,16 @@ public struct DynamicsExperiment: Sendable {
     /// with training. Off, only the read-outs train (about four times faster on the built-in task), and
     /// the result's agreement and first-order figures are empty.
     public var checksClosedForms: Bool
+    /// Reward models trained at once, each on its own thread (with one BLAS thread); 1 runs them in turn
+    /// with BLAS's own threading. The result does not depend on it.
+    public var threads: Int
 
     public init(steps: Int, explicitLearningRate: Double, implicitLearningRate: Double,
-                kinds: [RewardModelKind] = RewardModelKind.fixedRepresentation, checksClosedForms: Bool = true)
+                kinds: [RewardModelKind] = RewardModelKind.fixedRepresentation, checksClosedForms: Bool = true,
+                threads: Int = 2)
     {
+        precondition(threads >= 1, "threads must be at least 1, got \(threads)")
+        self.threads = threads
         precondition(steps >= 0, "steps must be non-negative, got \(steps)")
         self.steps = steps
         self.explicitLearningRate = explicitLearningRate
@@ -33,58 +40,119 @@ public struct DynamicsExperiment: Sendable {
         self.checksClosedForms = checksClosedForms
     }
 
-    /// Runs the experiment; `progress(step, steps)` is called after every step. Throws `DivergenceError`
-    /// when a learning rate is not finite or the run diverges.
-    public func run(on instance: Instance, progress: (Int, Int) -> Void = { _, _ in }) throws(DivergenceError)
-        -> DynamicsResult
+    /// Runs the experiment; `progress(step, steps)` is called (from any thread) as the models advance.
+    /// Throws `DivergenceError` when a learning rate is not finite or the run diverges.
+    ///
+    /// The reward models are independent, so each trains (in parameter space and in function space) on
+    /// its own thread, `threads` at a time, with one BLAS thread each; the result does not depend on
+    /// `threads`.
+    public func run(on instance: Instance, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in })
+        throws(DivergenceError) -> DynamicsResult
     {
         try LearningRates.validate(explicit: explicitLearningRate, implicit: implicitLearningRate, beta: instance.beta)
         let layout = SequenceLayout(instance)
         let checkpointSteps = Set(StepSchedule.decades.steps(upTo: steps))
         let trajectorySteps = Set(StepSchedule.trajectory.steps(upTo: steps))
-        var trainers = kinds.map {
-            TrainedPair(kind: $0, instance: instance, layout: layout, withClosedForm: checksClosedForms)
+        let recorded = checkpointSteps.union(trajectorySteps)
+        if threads > 1 && kinds.count > 1 { BLASThreads.useSingleThread() }
+        let counter = StepCounter(models: kinds.count, steps: steps, report: progress)
+        let runs: [KindRun]
+        do {
+            runs = try parallelMap(count: kinds.count, threads: threads) { [self] index in
+                try runKind(kinds[index], instance: instance, layout: layout, recorded: recorded,
+                            checkpointSteps: checkpointSteps, counter: counter)
+            }
+        } catch let error as DivergenceError {
+            throw error
+        } catch {
+            preconditionFailure("a reward model's run can only fail by diverging, got \(error)")
         }
+
         var checkpoints: [DynamicsCheckpoint] = []
         var trajectory: [DynamicsCheckpoint] = []
-        var agreement = [RewardModelKind: Double]()
-        var firstOrder: [FirstOrderRecord] = []
-        if checksClosedForms { for kind in kinds { agreement[kind] = 0 } }
-
-        for step in 0...steps {
-            // Here every model has taken `step` steps.
+        for step in recorded.sorted() {
             var rewards = [RewardModelKind: [Double]]()
-            for index in trainers.indices {
-                let kind = trainers[index].kind
-                let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
-                let trained: [Double]
-                let closedForm: [Double]?
-                if step < steps {
-                    if checksClosedForms && checkpointSteps.contains(step) {
-                        firstOrder.append(try trainers[index].firstOrderRecord(step: step, learningRate: learningRate))
-                    }
-                    (trained, closedForm) = try trainers[index].step(learningRate: learningRate)
-                } else {
-                    (trained, closedForm) = (trainers[index].parameterSpaceRewards(), trainers[index].functionSpaceRewards())
-                    try trainers[index].checkFinal(trained: trained, closedForm: closedForm, step: step,
-                                                   learningRate: learningRate)
-                }
-                if let closedForm {
-                    agreement[kind] = NaNPropagating.max(agreement[kind]!,
-                                                         NaNPropagating.maxRelativeDifference(closedForm, trained))
-                }
-                rewards[kind] = trained
-            }
-            if trajectorySteps.contains(step) || checkpointSteps.contains(step) {
-                let record = Self.checkpoint(step: step, rewards: rewards, layout: layout)
-                if trajectorySteps.contains(step) { trajectory.append(record) }
-                if checkpointSteps.contains(step) { checkpoints.append(record) }
-            }
-            if step > 0 { progress(step, steps) }
+            for run in runs { rewards[run.kind] = run.rewards[step] }
+            let record = Self.checkpoint(step: step, rewards: rewards, layout: layout)
+            if trajectorySteps.contains(step) { trajectory.append(record) }
+            if checkpointSteps.contains(step) { checkpoints.append(record) }
         }
+        var agreement = [RewardModelKind: Double]()
+        for run in runs { if let value = run.agreement { agreement[run.kind] = value } }
+        // Step-major, then in the order of `kinds`: the order of the single-threaded loop this replaces.
+        let firstOrder = runs.flatMap { run in run.firstOrder.map { (run.kindIndex, $0) } }
+            .sorted { ($0.1.step, $0.0) < ($1.1.step, $1.0) }.map(\.1)
         return DynamicsResult(
             evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
             trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
+    }
+
+    /// One reward model's whole run: its rewards at the recorded steps, the largest closed-form
+    /// disagreement, and the first-order records at the checkpoints.
+    private func runKind(_ kind: RewardModelKind, instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
+                         checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> KindRun
+    {
+        var trainer = TrainedPair(kind: kind, instance: instance, layout: layout, withClosedForm: checksClosedForms)
+        let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
+        var run = KindRun(kind: kind, kindIndex: kinds.firstIndex(of: kind)!, agreement: checksClosedForms ? 0 : nil)
+        for step in 0...steps {
+            // Here the model has taken `step` steps.
+            let trained: [Double]
+            let closedForm: [Double]?
+            if step < steps {
+                if checksClosedForms && checkpointSteps.contains(step) {
+                    run.firstOrder.append(try trainer.firstOrderRecord(step: step, learningRate: learningRate))
+                }
+                (trained, closedForm) = try trainer.step(learningRate: learningRate)
+            } else {
+                (trained, closedForm) = (trainer.parameterSpaceRewards(), trainer.functionSpaceRewards())
+                try trainer.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
+            }
+            if let closedForm {
+                run.agreement = NaNPropagating.max(run.agreement!, NaNPropagating.maxRelativeDifference(closedForm, trained))
+            }
+            if recorded.contains(step) { run.rewards[step] = trained }
+            if step > 0 { counter.advance() }
+        }
+        return run
+    }
+}
+
+/// What one reward model's run hands back to `DynamicsExperiment.run`.
+private struct KindRun: Sendable {
+    let kind: RewardModelKind
+    let kindIndex: Int
+    var agreement: Double?
+    var rewards: [Int: [Double]] = [:]
+    var firstOrder: [FirstOrderRecord] = []
+
+    init(kind: RewardModelKind, kindIndex: Int, agreement: Double?) {
+        self.kind = kind
+        self.kindIndex = kindIndex
+        self.agreement = agreement
+    }
+}
+
+/// Steps finished over all models, reported as the steps every model has (on average) taken.
+private final class StepCounter: @unchecked Sendable {
+    private let models: Int
+    private let steps: Int
+    private let report: @Sendable (Int, Int) -> Void
+    private var done = 0
+    private let lock = NSLock()
+
+    init(models: Int, steps: Int, report: @escaping @Sendable (Int, Int) -> Void) {
+        self.models = models
+        self.steps = steps
+        self.report = report
+    }
+
+    /// Reports inside the lock, so the reported steps never go backwards.
+    func advance() {
+        lock.lock()
+        defer { lock.unlock() }
+        done += 1
+        if done % models == 0 { report(done / models, steps) }
     }
 }
 
