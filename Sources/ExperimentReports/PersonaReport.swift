@@ -35,7 +35,7 @@ public struct PersonaReport: Presentation {
                     let paper = PersonaResult.paperAccuracy(type, set).map { " (paper " + NumberFormat.fixed($0, decimals: 3) + ")" } ?? ""
                     return meanSD(cell.accuracy) + paper
                 }
-                return meanSD(cell.normalizedMargin)
+                return meanSD(metric == "mean_margin" ? cell.meanMargin : cell.normalizedMargin)
             }
             table.addRow([type.label] + cells)
         }
@@ -45,7 +45,10 @@ public struct PersonaReport: Presentation {
     static func terminalTable(_ result: PersonaResult) -> String {
         var lines = ["Accuracy after training, mean ± sd over \(result.configuration.seeds.count) seed(s) (paper's figure in brackets):",
                      accuracyTable(result, metric: "accuracy").render(), "",
-                     "Normalized margin, mean ± sd:", accuracyTable(result, metric: "normalized_margin").render(), "",
+                     "Normalized margin mean|r+ - r-| / (sd of all rewards + 1e-8), which ignores sign; mean ± sd:",
+                     accuracyTable(result, metric: "normalized_margin").render(), "",
+                     "Signed mean margin mean(r+ - r-), in reward units; mean ± sd:",
+                     accuracyTable(result, metric: "mean_margin").render(), "",
                      "Pretraining, held-out next-token loss per seed:"]
         for summary in result.pretraining {
             lines.append("  seed \(summary.seed): " + NumberFormat.fixed(summary.heldOutLossBefore, decimals: 3) + " -> "
@@ -93,7 +96,10 @@ public struct PersonaReport: Presentation {
             """)
         report.heading("Normalized margin, mean ± sd")
         report.table(Self.accuracyTable(result, metric: "normalized_margin"))
-        report.paragraph("Normalized margin = mean |r+ - r-| / (std of all rewards + 1e-8); the EX-GRM's reward is a probability.")
+        report.paragraph("Normalized margin = mean |r+ - r-| / (std of all rewards + 1e-8), which ignores sign; the EX-GRM's reward is a probability.")
+        report.heading("Signed mean margin, mean ± sd")
+        report.table(Self.accuracyTable(result, metric: "mean_margin"))
+        report.paragraph("Mean margin = mean (r+ - r-) in reward units: negative where the rejected responses win on average (what TRL logs as the reward margin).")
         report.heading("What these small models show")
         report.bulletList(findings())
         report.heading("Accuracy over training")

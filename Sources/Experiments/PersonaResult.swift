@@ -34,8 +34,10 @@ public struct PretrainingSummary: Codable, Equatable, Sendable {
 /// Mean and spread over seeds of one set's final metrics: the cell of the `--json` output.
 public struct PersonaSetSummary: Codable, Equatable, Sendable {
     public let accuracy: MeanAndSpread
+    /// mean |r+ - r-| / (sd of all rewards + 1e-8): a scale-free size that ignores sign.
     public let normalizedMargin: MeanAndSpread
-
+    /// mean (r+ - r-), signed, in reward units (what TRL logs as the reward margin).
+    public let meanMargin: MeanAndSpread
 }
 
 /// Everything a Persona run produced.
@@ -57,7 +59,8 @@ public struct PersonaResult: Codable, Equatable, Sendable {
             for name in PersonaDataset.setNames {
                 sets[name] = PersonaSetSummary(
                     accuracy: MeanAndSpread(runs.map { $0.final[name]!.accuracy }),
-                    normalizedMargin: MeanAndSpread(runs.map { $0.final[name]!.normalizedMargin }))
+                    normalizedMargin: MeanAndSpread(runs.map { $0.final[name]!.normalizedMargin }),
+                    meanMargin: MeanAndSpread(runs.map { $0.final[name]!.meanMargin }))
             }
             result[type.rawValue] = sets
         }
