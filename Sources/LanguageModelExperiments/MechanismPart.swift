@@ -68,6 +68,16 @@ public struct MechanismBreakdown: Codable, Equatable, Sendable {
         self.values = values
     }
 
+    /// Encoded as one flat object, part name -> value.
+    public init(from decoder: Decoder) throws {
+        values = try decoder.singleValueContainer().decode([MechanismPart: Double].self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(values)
+    }
+
     /// The value of `part`, 0 when the breakdown has no such part.
     public subscript(part: MechanismPart) -> Double { values[part] ?? 0 }
 
