@@ -7,7 +7,11 @@ import TinyLM
 public struct MechanismConfiguration: Codable, Equatable, Sendable {
     /// Full-batch gradient-descent steps; 500 as in `dynamics --model tiny-lm` (training loss near 0 by then).
     public var steps: Int
-    /// eta of the EX-RMs (head and backbone alike); 0.5 as in the tiny-LM dynamics check.
+    /// eta of the EX-RMs (head and backbone alike). 0.01, fifty times below the tiny-LM dynamics check's
+    /// 0.5, for two reasons that concern whether a first-order split means anything, not what it shows: at 0.5 the EX-RM's first step (u = 0, no
+    /// backbone gradient) already reaches margins near 29 and training is over after it, and the IM-RM's
+    /// first step (eta 5) is far beyond first order; at 0.01 both first steps are first order and the
+    /// training losses fall over the checkpoints' decades. `--lr 0.5` reproduces the dynamics setting.
     public var learningRate: Double
     /// eta of the IM-RMs; nil means learningRate / beta, so that ln pi moves at the pace an EX-RM reward
     /// does (the implicit reward's gradient carries a factor beta).
@@ -36,7 +40,7 @@ public struct MechanismConfiguration: Codable, Equatable, Sendable {
     /// Reward models trained at once, each on its own thread; the result does not depend on it.
     public var threads: Int
 
-    public init(steps: Int = 500, learningRate: Double = 0.5, implicitLearningRate: Double? = nil, beta: Double = 0.1,
+    public init(steps: Int = 500, learningRate: Double = 0.01, implicitLearningRate: Double? = nil, beta: Double = 0.1,
                 seed: UInt64 = 0, width: Int = 32, layers: Int = 2, heads: Int = 4, contextLength: Int = 32,
                 pretraining: PretrainingConfiguration = PretrainingConfiguration(steps: 300, batchSize: 16),
                 trainStatements: Int = 8, testStatements: Int = 4, pairsPerStatement: Int = 1, readoutOnly: Bool = false,

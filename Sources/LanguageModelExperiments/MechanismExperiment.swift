@@ -104,13 +104,17 @@ public struct MechanismExperiment: Sendable {
         var checkpoints: [MechanismCheckpoint] = []
         var losses: [Double] = []
         var cumulative = Dictionary(uniqueKeysWithValues: tracked.sets.map { ($0.name, MechanismBreakdown.zero(type)) })
+        var cumulativeFirstOrder = cumulative
+        var beyondFirstOrder = Dictionary(uniqueKeysWithValues: tracked.sets.map { ($0.name, 0.0) })
+        var stepsBeyondFirstOrder = 0
         for step in 0...c.steps {
             if let index = checkpointSteps.firstIndex(of: step) {
                 let kernel = step == 0 ? initialKernel : try TangentKernel(model: trainer.model, items: items)
                 checkpoints.append(checkpoint(
                     step: step, tracked: tracked, rewards: rewards, initialRewards: initialRewards,
                     lazyRewards: lazyRewards[index], drift: drift(kernel, initial: initialPairKernel, tracked: tracked),
-                    cumulative: cumulative, setWeights: setWeights))
+                    cumulative: cumulative, cumulativeFirstOrder: cumulativeFirstOrder, beyondFirstOrder: beyondFirstOrder,
+                    stepsBeyondFirstOrder: stepsBeyondFirstOrder, setWeights: setWeights))
                 progress?("\(type.rawValue): step \(step) of \(c.steps)")
             }
             if step == c.steps { break }
@@ -125,7 +129,16 @@ public struct MechanismExperiment: Sendable {
                 actual[set.name] = Self.weightedSum(set.weights, zip(after, rewards).map { $0 - $1 })
                 cumulative[set.name] = cumulative[set.name]! + predicted[set.name]!
             }
-            steps.append(MechanismStep(step: step + 1, predicted: predicted, actual: actual))
+            let record = MechanismStep(step: step + 1, predicted: predicted, actual: actual)
+            for set in setWeights {
+                if record.isFirstOrder {
+                    cumulativeFirstOrder[set.name] = cumulativeFirstOrder[set.name]! + predicted[set.name]!
+                } else {
+                    beyondFirstOrder[set.name]! += actual[set.name]!
+                }
+            }
+            if !record.isFirstOrder { stepsBeyondFirstOrder += 1 }
+            steps.append(record)
             rewards = after
         }
         return MechanismRun(type: type, learningRate: learningRate, steps: steps, checkpoints: checkpoints,
@@ -134,7 +147,8 @@ public struct MechanismExperiment: Sendable {
 
     private func checkpoint(step: Int, tracked: TrackedSequences, rewards: [Double], initialRewards: [Double],
                             lazyRewards: [Double], drift: KernelDrift, cumulative: [String: MechanismBreakdown],
-                            setWeights: [(name: String, weights: [Double])]) -> MechanismCheckpoint
+                            cumulativeFirstOrder: [String: MechanismBreakdown], beyondFirstOrder: [String: Double],
+                            stepsBeyondFirstOrder: Int, setWeights: [(name: String, weights: [Double])]) -> MechanismCheckpoint
     {
         var actual: [String: PairMetrics] = [:]
         var lazy: [String: PairMetrics] = [:]
@@ -151,7 +165,9 @@ public struct MechanismExperiment: Sendable {
         let movedNorm = BLAS.norm(moved)
         let lazyRelativeError = movedNorm > 0 ? BLAS.norm(error) / movedNorm : 0
         return MechanismCheckpoint(step: step, actual: actual, lazy: lazy, lazyRelativeError: lazyRelativeError,
-                                   kernelDrift: drift, cumulative: cumulative, marginChange: marginChange)
+                                   kernelDrift: drift, cumulative: cumulative, cumulativeFirstOrder: cumulativeFirstOrder,
+                                   marginChange: marginChange, marginChangeBeyondFirstOrder: beyondFirstOrder,
+                                   stepsBeyondFirstOrder: stepsBeyondFirstOrder)
     }
 
     private func drift(_ kernel: TangentKernel, initial: Matrix, tracked: TrackedSequences) -> KernelDrift {
@@ -179,7 +195,15 @@ public struct MechanismExperiment: Sendable {
         let full = kernel.pairKernel(rows: tracked.trainPairs, columns: tracked.trainPairs)
         let backboneTrace = (0..<backbone.rows).reduce(0) { $0 + backbone[$1, $1] }
         let fullTrace = (0..<full.rows).reduce(0) { $0 + full[$1, $1] }
+        let currentNorm = BLAS.norm(current.elements)
+        let initialNorm = BLAS.norm(initial.elements)
+        var shape = 0.0
+        if currentNorm > 0 && initialNorm > 0 {
+            let difference = zip(current.elements, initial.elements).map { $0 / currentNorm - $1 / initialNorm }
+            shape = BLAS.norm(difference)
+        }
         return KernelDrift(overall: relative(rows: 0..<current.rows), sets: sets,
+                           scale: initialNorm > 0 ? currentNorm / initialNorm : .nan, shape: shape,
                            backboneShare: fullTrace > 0 ? backboneTrace / fullTrace : 0)
     }
 

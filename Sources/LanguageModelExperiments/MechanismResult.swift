@@ -15,6 +15,12 @@ public struct MechanismStep: Codable, Equatable, Sendable {
         let names = predicted.keys.sorted()
         return PredictionAgreement(predicted: names.map { predicted[$0]!.total }, actual: names.map { actual[$0]! })
     }
+
+    /// A step is first order when the summed parts match the actual set-margin changes to 10%
+    /// (relative error over the sets); beyond it the split describes a change the step did not make.
+    public static let firstOrderThreshold = 0.1
+
+    public var isFirstOrder: Bool { agreement.relativeError <= Self.firstOrderThreshold }
 }
 
 /// How far the tangent kernel has moved from its value at step 0.
@@ -24,6 +30,10 @@ public struct KernelDrift: Codable, Equatable, Sendable {
     public let overall: Double
     /// The same over each set's rows.
     public let sets: [String: Double]
+    /// ||K_t||_F / ||K_0||_F: how much the kernel grew (a pure rescaling only changes the pace).
+    public let scale: Double
+    /// ||K_t / ||K_t||_F - K_0 / ||K_0||_F||_F, in [0, 2]: how much its shape changed, whatever its size.
+    public let shape: Double
     /// The backbone's share of the training-pair kernel's trace, tr(K_backbone) / tr(K): how much of the
     /// training margins' squared gradient norm lives outside the read-out.
     public let backboneShare: Double
@@ -31,6 +41,8 @@ public struct KernelDrift: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case overall
         case sets
+        case scale
+        case shape
         case backboneShare = "backbone_share"
     }
 }
@@ -49,8 +61,14 @@ public struct MechanismCheckpoint: Codable, Equatable, Sendable {
     public let kernelDrift: KernelDrift
     /// Set name -> the parts summed over steps 1 ... step (the first-order account of the margin so far).
     public let cumulative: [String: MechanismBreakdown]
+    /// Set name -> the parts summed over the first-order steps among 1 ... step (`MechanismStep.isFirstOrder`).
+    public let cumulativeFirstOrder: [String: MechanismBreakdown]
     /// Set name -> the actual mean margin at this step minus at step 0.
     public let marginChange: [String: Double]
+    /// Set name -> the part of `marginChange` made by steps beyond first order.
+    public let marginChangeBeyondFirstOrder: [String: Double]
+    /// How many of the steps 1 ... step were beyond first order.
+    public let stepsBeyondFirstOrder: Int
 
     enum CodingKeys: String, CodingKey {
         case step
@@ -59,7 +77,10 @@ public struct MechanismCheckpoint: Codable, Equatable, Sendable {
         case lazyRelativeError = "lazy_relative_error"
         case kernelDrift = "kernel_drift"
         case cumulative
+        case cumulativeFirstOrder = "cumulative_first_order"
         case marginChange = "margin_change"
+        case marginChangeBeyondFirstOrder = "margin_change_beyond_first_order"
+        case stepsBeyondFirstOrder = "steps_beyond_first_order"
     }
 }
 

@@ -118,7 +118,8 @@ struct MechanismCommand: ParsableCommand {
 
 /// The `--json` shape: the configuration, pretraining figures, pair counts and shared tokens, and per
 /// reward model (`runs.<rm type>`) its learning rate, the median first-order agreement, and the
-/// checkpoints: actual and lazy metrics per set, the lazy error, the kernel drift, the cumulative parts
+/// per-step first-order relative error (`first_order_by_step`, steps 1 ... T), the training loss before
+/// each step (`losses`), and the checkpoints: actual and lazy metrics per set, the lazy error, the kernel drift, the cumulative parts
 /// per set (`cumulative.<set>.<part>`), the actual margin change since step 0, and the step that ends
 /// there (`step_change.<set>`: `parts`, `predicted` = their sum, `actual`).
 struct MechanismJSON: Encodable {
@@ -152,11 +153,15 @@ struct MechanismJSON: Encodable {
     struct Run: Encodable {
         let learningRate: Double
         let firstOrder: PredictionAgreement
+        let firstOrderByStep: [Double]
+        let losses: [Double]
         let checkpoints: [Checkpoint]
 
         enum CodingKeys: String, CodingKey {
             case learningRate = "learning_rate"
             case firstOrder = "first_order"
+            case firstOrderByStep = "first_order_by_step"
+            case losses
             case checkpoints
         }
     }
@@ -184,7 +189,9 @@ struct MechanismJSON: Encodable {
                 }
                 return Checkpoint(checkpoint: checkpoint, stepChange: change)
             }
-            runs[run.type.rawValue] = Run(learningRate: run.learningRate, firstOrder: run.firstOrder, checkpoints: checkpoints)
+            runs[run.type.rawValue] = Run(learningRate: run.learningRate, firstOrder: run.firstOrder,
+                                          firstOrderByStep: run.steps.map(\.agreement.relativeError), losses: run.losses,
+                                          checkpoints: checkpoints)
         }
         try container.encode(runs, forKey: .runs)
     }

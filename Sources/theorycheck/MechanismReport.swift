@@ -36,16 +36,17 @@ struct MechanismReport {
         return steps
     }
 
-    /// One row per set: the actual margin change since step 0, the summed first-order parts, and each
-    /// part's share of the gross change, summed over steps 1 ... checkpoint.step.
+    /// One row per set: the actual margin change since step 0, the part of it made by steps beyond first
+    /// order, and, over the first-order steps, the summed parts and each part's share of the gross change.
     static func cumulativeTable(_ run: MechanismRun, at checkpoint: MechanismCheckpoint) -> MarkdownTable {
         let parts = MechanismPart.parts(of: run.type)
-        var table = MarkdownTable(headers: ["set", "margin change", "sum of parts"] + parts.map(\.label),
-                                  alignments: [.left] + Array(repeating: .right, count: parts.count + 2))
+        var table = MarkdownTable(headers: ["set", "margin change", "in steps beyond 1st order", "sum of parts (1st-order steps)"]
+                                      + parts.map(\.label),
+                                  alignments: [.left] + Array(repeating: .right, count: parts.count + 3))
         for set in PersonaDataset.setNames {
-            let breakdown = checkpoint.cumulative[set]!
-            table.addRow([set, number(checkpoint.marginChange[set]!), number(breakdown.total)]
-                         + parts.map { share(breakdown.share(of: $0)) })
+            let breakdown = checkpoint.cumulativeFirstOrder[set]!
+            table.addRow([set, number(checkpoint.marginChange[set]!), number(checkpoint.marginChangeBeyondFirstOrder[set]!),
+                          number(breakdown.total)] + parts.map { share(breakdown.share(of: $0)) })
         }
         return table
     }
@@ -59,11 +60,16 @@ struct MechanismReport {
             for step in steps {
                 let record = run.steps[step - 1]
                 let breakdown = record.predicted[set]!
-                table.addRow([set, String(step), number(record.actual[set]!), number(breakdown.total)]
+                table.addRow([set, stepLabel(record), number(record.actual[set]!), number(breakdown.total)]
                              + parts.map { share(breakdown.share(of: $0)) })
             }
         }
         return table
+    }
+
+    /// The step number, starred when the step was beyond first order.
+    static func stepLabel(_ record: MechanismStep) -> String {
+        String(record.step) + (record.isFirstOrder ? "" : "*")
     }
 
     /// Rows: reward model and set; columns: checkpoint steps, "actual / lazy" accuracy.
@@ -85,13 +91,14 @@ struct MechanismReport {
     /// lazy prediction's error.
     static func driftTable(_ result: MechanismResult) -> MarkdownTable {
         var table = MarkdownTable(headers: ["reward model", "step", "kernel drift", "train", "test", "paraphrase",
-                                            "paraphrase_test", "backbone share of K", "lazy error"])
+                                            "paraphrase_test", "scale", "shape", "backbone share of K", "lazy error"])
         for run in result.runs {
             for checkpoint in run.checkpoints {
                 let drift = checkpoint.kernelDrift
                 table.addRow([run.type.label, String(checkpoint.step), number(drift.overall)]
                              + PersonaDataset.setNames.map { number(drift.sets[$0]!) }
-                             + [NumberFormat.fixed(drift.backboneShare, decimals: 3), number(checkpoint.lazyRelativeError)])
+                             + [number(drift.scale), number(drift.shape), NumberFormat.fixed(drift.backboneShare, decimals: 3),
+                                number(checkpoint.lazyRelativeError)])
             }
         }
         return table
@@ -136,16 +143,17 @@ struct MechanismReport {
         var breakdowns: [MechanismBreakdown] = []
         for set in PersonaDataset.setNames {
             for checkpoint in checkpoints {
-                categories.append(BarCategory(label: String(checkpoint.step), group: set))
-                breakdowns.append(cumulative ? checkpoint.cumulative[set]! : run.steps[checkpoint.step - 1].predicted[set]!)
+                let record = run.steps[checkpoint.step - 1]
+                categories.append(BarCategory(label: cumulative ? String(checkpoint.step) : Self.stepLabel(record), group: set))
+                breakdowns.append(cumulative ? checkpoint.cumulativeFirstOrder[set]! : record.predicted[set]!)
             }
         }
         let series = MechanismPart.parts(of: run.type).map { part in
             BarSeries(name: part.label, values: breakdowns.map { $0.share(of: part) })
         }
         let title = cumulative
-            ? "\(run.type.label): parts of the margin change summed over steps 1 ... t"
-            : "\(run.type.label): parts of the margin change made by step t alone"
+            ? "\(run.type.label): parts of the margin change summed over the first-order steps among 1 ... t"
+            : "\(run.type.label): parts of the margin change made by step t alone (* beyond first order)"
         return SVGStackedBarPlot(title: title, yLabel: "share of the gross change (signed)", categories: categories,
                                  series: series, yRange: -1...1, netLabel: "net (sum of shares)")
     }
