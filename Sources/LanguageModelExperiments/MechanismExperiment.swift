@@ -160,8 +160,12 @@ public struct MechanismExperiment: Sendable {
         for set in setWeights {
             marginChange[set.name] = Self.weightedSum(set.weights, zip(rewards, initialRewards).map { $0 - $1 })
         }
-        let moved = zip(rewards, initialRewards).map { $0 - $1 }
-        let error = zip(lazyRewards, rewards).map { $0 - $1 }
+        // Margins, not rewards: a change common to a pair's two responses moves neither the loss nor the
+        // ranking (an IM-RM's rewards carry such common-mode second-order terms).
+        let pairs = tracked.sets.flatMap(\.pairs)
+        func margins(_ values: [Double]) -> [Double] { pairs.map { values[$0.chosen] - values[$0.rejected] } }
+        let moved = zip(margins(rewards), margins(initialRewards)).map { $0 - $1 }
+        let error = zip(margins(lazyRewards), margins(rewards)).map { $0 - $1 }
         let movedNorm = BLAS.norm(moved)
         let lazyRelativeError = movedNorm > 0 ? BLAS.norm(error) / movedNorm : 0
         return MechanismCheckpoint(step: step, actual: actual, lazy: lazy, lazyRelativeError: lazyRelativeError,

@@ -55,8 +55,8 @@ public struct MechanismCheckpoint: Codable, Equatable, Sendable {
     public let actual: [String: PairMetrics]
     /// Set name -> metrics of the lazy (frozen initial kernel) prediction.
     public let lazy: [String: PairMetrics]
-    /// ||r_lazy - r|| / ||r - r_0|| over every tracked reward: the lazy prediction's error relative to how
-    /// far the rewards have moved (0 at step 0 by definition).
+    /// ||m_lazy - m|| / ||m - m_0|| over every evaluation pair's margin (all sets): the lazy prediction's
+    /// error relative to how far the margins have moved (0 at step 0 by definition).
     public let lazyRelativeError: Double
     public let kernelDrift: KernelDrift
     /// Set name -> the parts summed over steps 1 ... step (the first-order account of the margin so far).

@@ -128,11 +128,79 @@ struct MechanismReport {
             lines.append("First-order check (relative error of the summed parts against the actual set-margin changes):")
             lines.append(firstOrderTable(result).render())
         }
+        let findings = findings(result)
+        if !findings.isEmpty { lines += ["What it shows:"] + findings.map { "- " + $0 } + [""] }
         lines.append("Accuracy, actual / lazy (frozen initial tangent kernel):")
         lines.append(lazyTable(result).render())
         lines.append("Kernel drift ||K_t - K_0|| / ||K_0|| (pair kernel), backbone share of K, lazy error:")
         lines.append(driftTable(result).render())
         return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Findings
+
+    /// Consecutive step numbers compressed into ranges: [3, 4, 5, 9] -> "3-5, 9".
+    static func ranges(_ steps: [Int]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < steps.count {
+            var end = index
+            while end + 1 < steps.count && steps[end + 1] == steps[end] + 1 { end += 1 }
+            parts.append(end == index ? String(steps[index]) : "\(steps[index])-\(steps[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func sharesText(_ breakdown: MechanismBreakdown, _ parts: [MechanismPart]) -> String {
+        parts.map { "\($0.label) \(share(breakdown.share(of: $0)))" }.joined(separator: ", ")
+    }
+
+    /// What the run shows, sentence by sentence from its numbers (nothing here is written in advance
+    /// of the numbers except the comparison it makes).
+    static func findings(_ result: MechanismResult) -> [String] {
+        let c = result.configuration
+        guard c.steps > 0 else { return [] }
+        var lines: [String] = []
+        for run in result.runs {
+            let last = run.checkpoints.last!
+            let beyond = run.steps.filter { !$0.isFirstOrder }.map(\.step)
+            if beyond.isEmpty {
+                lines.append("\(run.type.label): every step is first order (the summed parts match the actual set-margin changes to within 10%; median relative error \(number(run.firstOrder.relativeError))).")
+            } else {
+                lines.append("\(run.type.label): \(beyond.count) of \(c.steps) steps are beyond first order (steps \(ranges(beyond)); median relative error over all steps \(number(run.firstOrder.relativeError))). They made \(number(last.marginChangeBeyondFirstOrder["train"]!)) of the train set's margin change of \(number(last.marginChange["train"]!)) and \(number(last.marginChangeBeyondFirstOrder["paraphrase"]!)) of the paraphrase set's \(number(last.marginChange["paraphrase"]!)); the shares below are over the first-order steps only.")
+            }
+            let train = last.cumulativeFirstOrder["train"]!
+            let paraphrase = last.cumulativeFirstOrder["paraphrase"]!
+            if run.type.isImplicit {
+                let identity = abs(paraphrase.share(of: .tokenIdentity)) + abs(paraphrase.share(of: .backboneSameToken))
+                let shared = result.sharedTokens["paraphrase"]!.map { "\"\($0)\"" }.joined(separator: ", ")
+                lines.append("\(run.type.label), train: \(sharesText(train, MechanismPart.parts(of: run.type))).")
+                lines.append("\(run.type.label), paraphrase: \(sharesText(paraphrase, MechanismPart.parts(of: run.type))); margin change \(number(last.marginChange["paraphrase"]!)), accuracy \(accuracy(last.actual["paraphrase"]!.accuracy)).")
+                if identity < 0.1 {
+                    lines.append("On paraphrases the token-identity parts (read-out and backbone same-token) carry \(share(identity)) of the gross change together, as the paper's account predicts: what moves the IM-RM there is competition and cross-token similarity.")
+                } else {
+                    lines.append("Where this disagrees with the paper's account (on paraphrases only competition and cross-token similarity move the IM-RM): the token-identity parts carry \(NumberFormat.fixed(identity, decimals: 2)) of the gross paraphrase change (read-out token identity \(share(paraphrase.share(of: .tokenIdentity))), the backbone's same-token term \(share(paraphrase.share(of: .backboneSameToken)))). The paraphrase responses share the tokens \(shared) with training responses, and only those tokens can carry these parts."
+                                 + (abs(paraphrase.share(of: .tokenIdentity)) < 0.05
+                                    ? " The read-out's indicator term nearly vanishes, as in the paper; the shared tokens act through the backbone."
+                                    : ""))
+                }
+            } else {
+                let backboneShares = PersonaDataset.setNames.map { last.cumulativeFirstOrder[$0]!.share(of: .backbone) }
+                let spread = backboneShares.max()! - backboneShares.min()!
+                let margins = PersonaDataset.setNames.map { "\($0) \(number(last.marginChange[$0]!))" }.joined(separator: ", ")
+                lines.append("\(run.type.label): the backbone carries \(PersonaDataset.setNames.indices.map { "\(share(backboneShares[$0])) on \(PersonaDataset.setNames[$0])" }.joined(separator: ", ")) of the gross change, the head the rest; margin changes \(margins). "
+                             + (spread < 0.05
+                                ? "The split is the same on every set, paraphrases included, as representation similarity predicts: the backbone part u^T Jbar J^T u follows the sets the way the head part <hbar, h> does."
+                                : "The split differs between sets by up to \(NumberFormat.fixed(spread, decimals: 2)), so the backbone part does not simply follow the head part's representation similarity."))
+            }
+            let matches = PersonaDataset.setNames.filter { abs(last.lazy[$0]!.accuracy - last.actual[$0]!.accuracy) < 1e-12 }
+            let broken = run.checkpoints.first { $0.lazyRelativeError > 0.5 }
+            lines.append("\(run.type.label), lazy prediction: at step \(c.steps) its accuracy equals the trained model's on \(matches.count) of \(PersonaDataset.setNames.count) sets; its margin error is \(number(last.lazyRelativeError)) with the kernel \(number(last.kernelDrift.scale)) times its initial size and its shape changed by \(number(last.kernelDrift.shape)) (0 = same shape, 2 = opposite). "
+                         + (broken.map { "The margin error first exceeds 0.5 at step \($0.step) (kernel scale \(number($0.kernelDrift.scale)), shape change \(number($0.kernelDrift.shape)))." }
+                            ?? "The margin error stays below 0.5 at every checkpoint."))
+        }
+        return lines
     }
 
     // MARK: - Figures
@@ -176,8 +244,8 @@ struct MechanismReport {
         let series = result.runs.map { run in
             PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.lazyRelativeError))
         }
-        return SVGLinePlot(title: "Lazy prediction: error of the rewards", xLabel: "gradient step",
-                           yLabel: "||r_lazy - r|| / ||r - r_0||", series: series, xScale: .logarithmicSteps)
+        return SVGLinePlot(title: "Lazy prediction: error of the margins", xLabel: "gradient step",
+                           yLabel: "||m_lazy - m|| / ||m - m_0||", series: series, xScale: .logarithmicSteps)
     }
 
     private func accuracyPlot(_ run: MechanismRun) -> SVGLinePlot {
@@ -212,6 +280,11 @@ struct MechanismReport {
             \(NumberFormat.significant(c.beta, digits: 2)), seed \(c.seed).
             """)
         report.command(commandLine)
+        let findings = Self.findings(result)
+        if !findings.isEmpty {
+            report.heading("What it shows")
+            report.bulletList(findings)
+        }
         report.heading("The decomposition")
         report.paragraph("""
             One full-batch step moves the parameters by Delta theta = (eta / n) sum_s c_s grad r(s), so a set's \
@@ -244,9 +317,9 @@ struct MechanismReport {
             report.table(Self.firstOrderTable(result))
             for run in result.runs {
                 report.heading(run.type.label + ": shares of the margin change")
-                report.paragraph("Summed over steps 1 ... \(c.steps) (margin change = actual change of the set's mean margin since step 0; sum of parts = its first-order account):")
+                report.paragraph("Summed over steps 1 ... \(c.steps): the actual change of each set's mean margin since step 0, the part of it made in steps beyond first order, and the parts summed over the first-order steps with their shares:")
                 report.table(Self.cumulativeTable(run, at: run.checkpoints.last!))
-                report.paragraph("Single steps:")
+                report.paragraph("Single steps (* = beyond first order):")
                 report.table(Self.stepTable(run, steps: Self.tableSteps(result)))
                 for cumulative in [true, false] {
                     let name = "mechanism-\(Self.fileStem(run.type))-\(cumulative ? "cumulative" : "step").svg"
@@ -269,8 +342,8 @@ struct MechanismReport {
         report.paragraph("""
             Kernel drift is ||K_t - K_0||_F / ||K_0||_F over the pair kernel K[j, i] = <grad m_j, grad m_i> (every \
             evaluation pair against every training pair; per set over its rows); the backbone share is \
-            tr(K_backbone) / tr(K) over the training pairs; the lazy error is ||r_lazy - r|| / ||r - r_0|| over all \
-            tracked rewards (1 = no better than predicting no change).
+            tr(K_backbone) / tr(K) over the training pairs; the lazy error is ||m_lazy - m|| / ||m - m_0|| over every \
+            evaluation pair's margin (1 = no better than predicting no change).
             """)
         report.table(Self.driftTable(result))
         figures.append(ReportFigure(fileName: "mechanism-kernel-drift.svg", svg: driftPlot().render()))
