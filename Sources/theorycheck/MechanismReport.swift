@@ -226,18 +226,15 @@ struct MechanismReport {
                                  series: series, yRange: -1...1, netLabel: "net (sum of shares)")
     }
 
+    /// The kernel's change of shape over training (its growth is in the drift table): a kernel that only
+    /// grows changes the pace of the lazy dynamics, one that changes shape changes where they go.
     private func driftPlot() -> SVGLinePlot {
-        var series: [PlotSeries] = []
-        for run in result.runs {
-            let steps = run.checkpoints.map { Double($0.step) }
-            series.append(PlotSeries(name: "\(run.type.label): all pairs", x: steps, y: run.checkpoints.map(\.kernelDrift.overall)))
-            for set in ["paraphrase"] {
-                series.append(PlotSeries(name: "\(run.type.label): \(set)", x: steps,
-                                         y: run.checkpoints.map { $0.kernelDrift.sets[set]! }))
-            }
+        let series = result.runs.map { run in
+            PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.kernelDrift.shape))
         }
-        return SVGLinePlot(title: "How far the tangent kernel moves", xLabel: "gradient step",
-                           yLabel: "||K_t - K_0||_F / ||K_0||_F", series: series, xScale: .logarithmicSteps)
+        return SVGLinePlot(title: "How much the tangent kernel changes shape", xLabel: "gradient step",
+                           yLabel: "||K_t / ||K_t|| - K_0 / ||K_0|| ||_F", series: series, xScale: .logarithmicSteps,
+                           yRange: 0...2)
     }
 
     private func lazyErrorPlot() -> SVGLinePlot {
@@ -277,7 +274,8 @@ struct MechanismReport {
             \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))); each reward model trained by \
             full-batch gradient descent on \(result.pairCounts["train"]!) pairs for \(c.steps) steps, \
             \(c.readoutOnly ? "with the backbone frozen (Assumption 1)" : "every parameter trainable"), beta = \
-            \(NumberFormat.significant(c.beta, digits: 2)), seed \(c.seed).
+            \(NumberFormat.significant(c.beta, digits: 2)), learning rates \
+            \(result.runs.map { "\($0.type.label) \(Self.number($0.learningRate))" }.joined(separator: ", ")), seed \(c.seed).
             """)
         report.command(commandLine)
         let findings = Self.findings(result)
@@ -347,7 +345,7 @@ struct MechanismReport {
             """)
         report.table(Self.driftTable(result))
         figures.append(ReportFigure(fileName: "mechanism-kernel-drift.svg", svg: driftPlot().render()))
-        report.image(path: "mechanism-kernel-drift.svg", altText: "kernel drift over training")
+        report.image(path: "mechanism-kernel-drift.svg", altText: "change of the kernel's shape over training")
         figures.append(ReportFigure(fileName: "mechanism-lazy-error.svg", svg: lazyErrorPlot().render()))
         report.image(path: "mechanism-lazy-error.svg", altText: "lazy prediction error over training")
         for run in result.runs {
