@@ -16,9 +16,11 @@ import LinearAlgebra
 /// and W^T p (a next-token law's mean row).
 ///
 /// Mathematical properties (tested in `HiddenStatePullbackTests`):
+/// - agrees with central finite differences of <C, H(theta)> for every parameter;
 /// - linear in the cotangent: pullback(a C + b D) = a pullback(C) + b pullback(D) to rounding;
-/// - agrees with the Jacobian materialized by one reverse sweep of the plain tape per hidden coordinate;
 /// - frozen parameters get exact zeros, and so does the unembedding.
+/// (`MechanismDecompositionTests` also checks the kernels built from it against Jacobians materialized by
+/// one reverse sweep of the plain tape per hidden coordinate.)
 public final class HiddenStatePullback {
     public let batch: TokenBatch
     /// h_c, N x d (N = batch count x padded length; padding rows are present but never read).
