@@ -17,6 +17,7 @@ struct Theorycheck: ParsableCommand {
             DynamicsCommand.self, StepCommand.self, BenchCommand.self, MaxMarginCommand.self, Theorem2Command.self,
             AnalyzeCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self, HamiltonianCommand.self,
             PersonaCommand.self,
+            MechanismCommand.self,
         ]
     )
 }
