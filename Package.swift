@@ -27,7 +27,8 @@ let package = Package(
         .target(name: "MaxMargin", dependencies: ["LinearAlgebra"]),
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra"]),
-        .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        // InstanceIO uses Reports' FileSystemPath (what a path names on disk) for its one-line errors.
+        .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra", "Reports"]),
         .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra"]),
         // Reward models trained for real on TinyLM backbones: Persona, the tiny-LM dynamics check, and the
         // Hamiltonian-cycle experiment (Tasks' graphs, sampled and verified).
@@ -52,7 +53,7 @@ let package = Package(
         .testTarget(name: "MaxMarginTests", dependencies: ["TestSupport", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TinyLM", "Autodiff", "LinearAlgebra"]),
-        .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra", "Reports"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "ShiftAnalysisTests",
