@@ -117,23 +117,17 @@ public struct RunCostEstimate: Sendable {
         let s = shape.sequences
         let st = shape.trainSequences
         func bytes(_ rows: Int, _ columns: Int) -> Int { CrossGramMatrix.bytes(rows: rows, columns: columns) }
-        /// A kernel of rows x columns as `CrossGramMatrix` holds it: whole, or one block of rows.
-        func kernel(_ rows: Int, _ columns: Int) -> Int {
-            let whole = bytes(rows, columns)
-            if whole <= CrossGramMatrix.defaultMaximumBytes { return whole }
-            let blockRows = max(1, CrossGramMatrix.defaultBlockBytes / max(1, 8 * columns))
-            return bytes(min(rows, blockRows), columns)
+        let budget = CrossGramMatrix.Budget.standard
+        /// A matrix of rows x columns as `CrossGramMatrix` holds it: whole, or one block of rows.
+        func blocked(_ rows: Int, _ columns: Int) -> Int {
+            bytes(min(rows, budget.blockRows(rows: rows, columns: columns)), columns)
         }
+        func kernel(_ rows: Int, _ columns: Int) -> Int { blocked(rows, columns) }
         func kernelFlops(_ rows: Int, _ columns: Int) -> Double {
-            bytes(rows, columns) <= CrossGramMatrix.defaultMaximumBytes ? 0 : 2 * Double(rows) * Double(columns) * Double(d)
+            bytes(rows, columns) <= budget.maximumBytes ? 0 : 2 * Double(rows) * Double(columns) * Double(d)
         }
         /// The first-order prediction's laws and overlaps of all contexts (whole or in blocks).
-        func laws() -> Int {
-            let whole = bytes(c, v + ct)
-            if whole <= CrossGramMatrix.defaultMaximumBytes { return whole }
-            let blockRows = max(1, CrossGramMatrix.defaultBlockBytes / max(1, 8 * (v + ct)))
-            return bytes(min(c, blockRows), v + ct)
-        }
+        func laws() -> Int { blocked(c, v + ct) }
 
         var items: [Item] = [
             Item(name: "the instance's unembeddings W and W_ref (2 x V x d)", bytes: 2 * bytes(v, d)),
