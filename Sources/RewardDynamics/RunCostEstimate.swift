@@ -136,7 +136,8 @@ public struct RunCostEstimate: Sendable {
         var flops = 0.0
         let firstOrder = [
             Item(name: "the first-order prediction's copy of the logits (C x V)", bytes: bytes(c, v)),
-            Item(name: "the first-order prediction's gradient rows and training laws (2 x C_train x V)", bytes: 2 * bytes(ct, v)),
+            Item(name: "the first-order prediction's copy of the gradient rows (C_train x V)", bytes: bytes(ct, v)),
+            Item(name: "the first-order prediction's training laws (C_train x V)", bytes: bytes(ct, v)),
             Item(name: "the first-order prediction's laws and overlaps of every context", bytes: laws()),
         ]
         switch run {
