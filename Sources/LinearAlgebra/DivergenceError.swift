@@ -18,6 +18,7 @@ public struct DivergenceError: Error, Equatable, Sendable, CustomStringConvertib
         case parameter = "a parameter"
         case logits = "the logits"
         case learningRate = "the learning rate"
+        case representationNorm = "the squared norm of a representation"
     }
 
     /// The setting most likely to blame, with its value.
