@@ -58,9 +58,9 @@ public struct RunShape: Sendable, Equatable {
 ///   kernel (C x C_train, whole up to `CrossGramMatrix.defaultMaximumBytes` = 256 MiB, else one block of
 ///   at most 32 MiB);
 /// - an EX-RM: its head (d), and in function space the kernel (S x S_train, the same rule);
-/// - the first-order (Eq. 5) prediction at a checkpoint: the stepped copy of one closed form's logits and
-///   gradient rows (C x V + C_train x V), the training contexts' laws (C_train x V), and the laws and
-///   overlaps of all contexts (C x (V + C_train)) whole up to 256 MiB, else in blocks of 32 MiB.
+/// - the first-order (Eq. 5) prediction at a checkpoint: the training contexts' laws (C_train x V), and
+///   the laws and overlaps of all contexts (C x (V + C_train)) whole up to 256 MiB, else in blocks of
+///   32 MiB.
 /// Vectors of length C, S or V and the run's records are left out (under 1% at every size that matters).
 ///
 /// FLOPs count the BLAS products of one step (2 m k n per m x k by k x n product), as `theorycheck bench`
@@ -135,8 +135,6 @@ public struct RunCostEstimate: Sendable {
         ]
         var flops = 0.0
         let firstOrder = [
-            Item(name: "the first-order prediction's copy of the logits (C x V)", bytes: bytes(c, v)),
-            Item(name: "the first-order prediction's copy of the gradient rows (C_train x V)", bytes: bytes(ct, v)),
             Item(name: "the first-order prediction's training laws (C_train x V)", bytes: bytes(ct, v)),
             Item(name: "the first-order prediction's laws and overlaps of every context", bytes: laws()),
         ]
