@@ -166,14 +166,21 @@ public struct RunCostEstimate: Sendable {
             }
             if hasImplicit && checksClosedForms { items += firstOrder }
         case .step:
-            items.append(Item(name: "im_rm: logits scratch (C x V)", bytes: bytes(c, v)))
-            items.append(Item(name: "im_rm: gradient rows (C_train x V)", bytes: bytes(ct, v)))
-            items.append(Item(name: "im_rm: W and the training contexts", bytes: bytes(v, d) + bytes(ct, d)))
-            items.append(Item(name: "im_rm (closed form): logits (C x V)", bytes: bytes(c, v)))
-            items.append(Item(name: "im_rm (closed form): context kernel C x C_train", bytes: kernel(c, ct) + bytes(ct, d)))
-            items.append(Item(name: "the first-order prediction's training laws (C_train x V)", bytes: bytes(ct, v)))
-            items.append(Item(name: "the first-order prediction's laws and overlaps of every context", bytes: laws()))
-            items.append(Item(name: "ex_rm (closed form): kernel S x S_train", bytes: kernel(s, st) + bytes(st, d)))
+            // Three phases, one after the other: the EX-RM's prediction (its kernel), the IM-RM's
+            // prediction (a closed form and its first-order laws), then the IM-RM model's step (its
+            // buffers and the logits its rewards are read from). The largest phase is the peak.
+            let phases: [[Item]] = [
+                [Item(name: "ex_rm (closed form): kernel S x S_train", bytes: kernel(s, st) + bytes(st, d))],
+                [Item(name: "im_rm (closed form): logits (C x V)", bytes: bytes(c, v)),
+                 Item(name: "im_rm (closed form): context kernel C x C_train", bytes: kernel(c, ct) + bytes(ct, d)),
+                 Item(name: "the first-order prediction's training laws (C_train x V)", bytes: bytes(ct, v)),
+                 Item(name: "the first-order prediction's laws and overlaps of every context", bytes: laws())],
+                [Item(name: "im_rm: logits scratch (C x V)", bytes: bytes(c, v)),
+                 Item(name: "im_rm: gradient rows (C_train x V)", bytes: bytes(ct, v)),
+                 Item(name: "im_rm: W and the training contexts", bytes: bytes(v, d) + bytes(ct, d)),
+                 Item(name: "im_rm: logits its rewards are read from (C x V)", bytes: bytes(c, v))],
+            ]
+            items += phases.max { $0.reduce(0) { $0 + $1.bytes } < $1.reduce(0) { $0 + $1.bytes } }!
             flops = 4 * Double(s) * Double(d) + 2 * Double(s) * Double(st) + kernelFlops(s, st)  // EX-RM
                 + 2 * 3 * Double(c) * Double(d) * Double(v) + 2 * Double(v) * Double(ct) * Double(d)  // three logits, one update
                 + 2 * Double(c) * Double(ct) * (Double(v) + Double(d))  // overlaps, kernel
