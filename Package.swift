@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
         .target(name: "TinyLM", dependencies: ["Autodiff", "LinearAlgebra", "TheorycheckCore"],
                 resources: [.copy("Resources/agreeableness-grammar.json")]),
-        .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra"]),
+        // InstanceIO uses Reports' FileSystemPath (what a path names on disk) for its one-line errors.
+        .target(name: "InstanceIO", dependencies: ["RewardDynamics", "LinearAlgebra", "Reports"]),
         .target(name: "Tasks", dependencies: ["RewardDynamics", "LinearAlgebra", "TheorycheckCore"]),
         // Theorem 2 (token-level shift) analysis: max-margin predictions, unseen-token checks, the
         // real-model analysis.
@@ -64,7 +65,7 @@ let package = Package(
         .testTarget(name: "MaxMarginTests", dependencies: ["TestSupport", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TheorycheckCore", "TinyLM", "Autodiff", "LinearAlgebra"]),
-        .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra"]),
+        .testTarget(name: "InstanceIOTests", dependencies: ["TestSupport", "InstanceIO", "RewardDynamics", "LinearAlgebra", "Reports"]),
         .testTarget(name: "TasksTests", dependencies: ["TestSupport", "TheorycheckCore", "Tasks", "RewardDynamics", "LinearAlgebra"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports"]),
         .testTarget(name: "ShiftAnalysisTests",

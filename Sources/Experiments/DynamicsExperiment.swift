@@ -101,9 +101,12 @@ public struct DynamicsExperiment: Sendable {
             let closedForm: [Double]?
             if step < steps {
                 if checksClosedForms && checkpointSteps.contains(step) {
-                    run.firstOrder.append(try trainer.firstOrderRecord(step: step, learningRate: learningRate))
+                    let record: FirstOrderRecord
+                    (trained, closedForm, record) = try trainer.stepRecordingFirstOrder(step: step, learningRate: learningRate)
+                    run.firstOrder.append(record)
+                } else {
+                    (trained, closedForm) = try trainer.step(learningRate: learningRate)
                 }
-                (trained, closedForm) = try trainer.step(learningRate: learningRate)
             } else {
                 (trained, closedForm) = (trainer.parameterSpaceRewards(), trainer.functionSpaceRewards())
                 try trainer.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
@@ -239,14 +242,15 @@ private struct TrainedPair {
         }
     }
 
-    /// The closed-form prediction of the next step against the step itself.
-    func firstOrderRecord(step: Int, learningRate: Double) throws(DivergenceError) -> FirstOrderRecord {
+    /// `step(learningRate:)`, and the closed form's prediction of that step against the step itself: the
+    /// prediction is made before the step and compared with the closed form's actual change, so no copy
+    /// of the closed form (its logits, contexts x V) is stepped on the side.
+    mutating func stepRecordingFirstOrder(step: Int, learningRate: Double) throws(DivergenceError)
+        -> (parameterSpace: [Double], functionSpace: [Double]?, record: FirstOrderRecord)
+    {
         let before = functionSpaceRewards()!
         let predicted: [Double]
         var tokenIdentityShare: Double?
-        var stepped = self
-        try stepped.explicitDynamics?.step(learningRate: learningRate)
-        try stepped.implicitDynamics?.step(learningRate: learningRate)
         if let dynamics = explicitDynamics {
             predicted = try dynamics.predictedStep(learningRate: learningRate)
         } else {
@@ -256,10 +260,12 @@ private struct TrainedPair {
             let competition = prediction.competition.reduce(0) { $0 + abs($1) }
             tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
         }
-        let exact = zip(stepped.functionSpaceRewards()!, before).map(-)
+        let (trained, closedForm) = try self.step(learningRate: learningRate)
+        let exact = zip(functionSpaceRewards()!, before).map(-)
         let scale = NaNPropagating.maxAbs(exact)
         let error = NaNPropagating.maxAbsDifference(predicted, exact)
-        return FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
-                                tokenIdentityShare: tokenIdentityShare)
+        let record = FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
+                                      tokenIdentityShare: tokenIdentityShare)
+        return (trained, closedForm, record)
     }
 }

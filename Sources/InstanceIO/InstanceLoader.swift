@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import RewardDynamics
 
 /// A file that could not be loaded as an instance: one line naming the file and the reason.
@@ -9,13 +10,16 @@ public struct InstanceLoadError: Error, CustomStringConvertible {
     /// The parser's error (`JSONSyntaxError`, `InstanceValidationError`, `SafetensorsError`), if any.
     public let underlying: (any Error)?
 
+    /// `reason` is joined into one line and, like `path`, shortened by `InstanceValidationError.abbreviated`
+    /// when it is very long.
     public init(path: String, reason: String, underlying: (any Error)? = nil) {
         self.path = path
-        self.reason = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+        self.reason = InstanceValidationError.abbreviated(
+            reason.split(whereSeparator: \.isNewline).joined(separator: " "), limit: 600)
         self.underlying = underlying
     }
 
-    public var description: String { "cannot load instance \(path): \(reason)" }
+    public var description: String { "cannot load instance \(InstanceValidationError.abbreviated(path, limit: 300)): \(reason)" }
 }
 
 /// Loads an `Instance` from a file, choosing the format by the file's content, not its name.
@@ -30,7 +34,10 @@ public struct InstanceLoadError: Error, CustomStringConvertible {
 /// JSON text never passes rule 1, since its first 8 bytes are printable ASCII and read as a length
 /// above 2^56.
 ///
-/// Every failure is an `InstanceLoadError` whose description is one line naming the path. A file that
+/// Every failure is an `InstanceLoadError` whose description is one line naming the path. Only regular
+/// files are read: a directory, device (`/dev/null`, `/dev/zero`), FIFO or piped standard input
+/// (`/dev/stdin`, `-`) is refused by what it is before anything is read, so an unbounded device is never read.
+/// A file that
 /// fails to load and looks like TRL preference data (JSONL or a JSON array whose first row has `chosen`
 /// and `rejected`) gets a reason saying so and pointing to `scripts/export-hf`.
 public enum InstanceLoader {
@@ -42,18 +49,29 @@ public enum InstanceLoader {
 
     /// Loads and validates the instance in the file at `path`.
     public static func load(path: String) throws(InstanceLoadError) -> Instance {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InstanceLoadError(path: path, reason: "no such file")
+        if path == "-" {
+            throw InstanceLoadError(
+                path: path, reason: "reading an instance from standard input is not supported; save it to a file and pass its path")
         }
-        guard !isDirectory.boolValue else {
-            throw InstanceLoadError(path: path, reason: "is a directory, not a file")
+        let shown = InstanceValidationError.abbreviated(path, limit: 300)
+        switch FileSystemPath.kind(of: path) {
+        case .regularFile:
+            break
+        case .missing:
+            throw InstanceLoadError(path: path, reason: "no such file")
+        case .fifo:
+            throw InstanceLoadError(
+                path: path, reason: "\(shown) is a named pipe (FIFO, e.g. piped standard input), not an instance file; save it to a file first")
+        case .unreadable(let reason):
+            throw InstanceLoadError(path: path, reason: "the file could not be read (\(reason))")
+        case let kind:
+            throw InstanceLoadError(path: path, reason: "\(shown) is \(kind), not an instance file")
         }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try FileSystemPath.readRegularFile(path)
         } catch {
-            throw InstanceLoadError(path: path, reason: "the file could not be read (\(error.localizedDescription))", underlying: error)
+            throw InstanceLoadError(path: path, reason: "the file could not be read (\(error.reason))", underlying: error)
         }
         return try load(data: data, path: path)
     }

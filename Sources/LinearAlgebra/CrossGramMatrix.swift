@@ -6,15 +6,15 @@
 /// context). At 20000 contexts such a kernel is 3.2 GB, and two reward models held two of them, so a
 /// kernel larger than `maximumBytes` (default `defaultMaximumBytes`, 256 MiB) is never materialized:
 /// every use goes through `forEachRowBlock`, which computes K[rows, :] = A[rows, :] B^T for one block
-/// of rows at a time (each block at most `blockBytes`, default 32 MiB) and hands it to the caller.
+/// of rows at a time (each block at most `Budget.blockBytes`, default 32 MiB) and hands it to the caller.
 ///
 /// Mathematical properties:
 /// - a materialized kernel is exactly `BLAS.product(A, B, transposeB: true)`, the product the
 ///   simulators multiplied before, so small runs are unchanged bit for bit;
-/// - a block is the same dgemm restricted to a block of rows of A: the same inner products, each summed
-///   over the same k by the BLAS kernel. With OpenBLAS on this project's machines the blocks equal the
-///   whole product's rows bit for bit (tested); the tests only rely on agreement to 1e-12 relative, since
-///   a BLAS may pick a different micro-kernel for a small block.
+/// - a block is the same dgemm restricted to a block of rows of A: the same inner products. With
+///   OpenBLAS here the blocks equal the whole product's rows bit for bit, but the products formed from
+///   them (K x, K G) are not always bit-identical to the whole-matrix products, since the BLAS picks its
+///   kernels by shape; blocked and whole results agree to 1e-12 relative (tested over 20 simulator steps).
 public struct CrossGramMatrix: Sendable {
     /// Kernels at most this large (in bytes) are kept whole: 256 MiB, a few hundred MB as the memory
     /// budget of a run on a 24 GiB machine allows for the two kernels a `dynamics` run holds.
@@ -22,6 +22,29 @@ public struct CrossGramMatrix: Sendable {
     /// The size of one block of rows when the kernel is not kept whole: 32 MiB, large enough that each
     /// block is a full-speed dgemm, small enough to be negligible beside the logits.
     public static let defaultBlockBytes = 32 << 20
+
+    /// When a matrix is held whole and how large its blocks are otherwise; tests shrink it to run the
+    /// blocked path on small sizes.
+    public struct Budget: Sendable, Equatable {
+        /// Held whole up to this many bytes.
+        public var maximumBytes: Int
+        /// Otherwise in blocks of rows of at most this many bytes (at least one row).
+        public var blockBytes: Int
+
+        public init(maximumBytes: Int = CrossGramMatrix.defaultMaximumBytes, blockBytes: Int = CrossGramMatrix.defaultBlockBytes) {
+            self.maximumBytes = maximumBytes
+            self.blockBytes = blockBytes
+        }
+
+        /// 256 MiB whole, 32 MiB blocks.
+        public static let standard = Budget()
+
+        /// Rows per block for rows x columns doubles: all of them when the whole fits `maximumBytes`.
+        public func blockRows(rows: Int, columns: Int) -> Int {
+            if CrossGramMatrix.bytes(rows: rows, columns: columns) <= maximumBytes { return max(1, rows) }
+            return max(1, blockBytes / max(1, 8 * columns))
+        }
+    }
 
     /// A, m x d.
     public let left: Matrix
@@ -37,21 +60,18 @@ public struct CrossGramMatrix: Sendable {
     /// Whether K is held whole.
     public var isMaterialized: Bool { whole != nil }
 
-    /// K = left right^T, whole when rows x columns x 8 bytes is at most `maximumBytes`.
-    public init(left: Matrix, right: Matrix, maximumBytes: Int = defaultMaximumBytes,
-                blockBytes: Int = defaultBlockBytes)
-    {
+    /// K = left right^T, whole when rows x columns x 8 bytes is at most `budget.maximumBytes`.
+    public init(left: Matrix, right: Matrix, budget: Budget = .standard) {
         precondition(left.columns == right.columns,
                      "cross Gram: rows of \(left.rows) x \(left.columns) against rows of \(right.rows) x \(right.columns)")
         self.left = left
         self.right = right
-        if Self.bytes(rows: left.rows, columns: right.rows) <= maximumBytes {
+        if Self.bytes(rows: left.rows, columns: right.rows) <= budget.maximumBytes {
             whole = BLAS.product(left, right, transposeB: true)
-            blockRows = max(1, left.rows)
         } else {
             whole = nil
-            blockRows = max(1, blockBytes / max(1, 8 * right.rows))
         }
+        blockRows = budget.blockRows(rows: left.rows, columns: right.rows)
     }
 
     /// Bytes of an m x n matrix of doubles (saturating, so an estimate never traps).

@@ -5,7 +5,8 @@
 /// values it has just computed (the loss, the rewards, the parameters it updated, the logits it read)
 /// with `DivergenceError.check` and throws this error at the first NaN or infinity, naming the model,
 /// the step, what became non-finite and the setting most likely to blame, in a sentence that says what
-/// to change.
+/// to change. Derived settings (`LearningRates`, `ExponentialTilt.validate`) and inputs whose squared
+/// norms overflow (`HardMarginSVM`) are refused with it before anything runs.
 ///
 /// `step` counts the updates taken before the bad value appeared: step 0 is the starting point (or a
 /// derived setting such as lr / beta^2), step t the state after t updates.
@@ -18,6 +19,7 @@ public struct DivergenceError: Error, Equatable, Sendable, CustomStringConvertib
         case parameter = "a parameter"
         case logits = "the logits"
         case learningRate = "the learning rate"
+        case representationNorm = "the squared norm of a representation"
     }
 
     /// The setting most likely to blame, with its value.

@@ -20,7 +20,9 @@ import LinearAlgebra
 /// Every answer is certified before it is returned: a separator only with a `KKTReport` whose relative
 /// violations are within `options.kktTolerance`, a non-separability verdict only with convex weights
 /// whose recomputed hull point is within `2 * options.separabilityTolerance * max_i |z_i|` of the
-/// origin. Anything else is a thrown `MaxMarginError`; LAPACK failures are thrown `LinearAlgebraError`s.
+/// origin. Anything else is a thrown `MaxMarginError`; LAPACK failures are thrown `LinearAlgebraError`s;
+/// rows whose squared norm overflows a double (entries near 1e155) are a thrown `DivergenceError` (cause:
+/// hidden states too large), never a verdict computed from infinities.
 ///
 /// Mathematical properties:
 /// - KKT: <u*, z_i> >= 1, a >= 0, a_i (<u*, z_i> - 1) = 0, u* = Z^T a (each to `kktTolerance`, relative);
@@ -43,6 +45,10 @@ public enum HardMarginSVM {
                 "Z(\(bad / max(z.columns, 1)), \(bad % max(z.columns, 1))) = \(z.elements[bad]) is not finite")
         }
         let problem = MaxMarginProblem(rows: z)
+        // Every step of both solvers works with inner products of rows: once |z_i|^2 overflows, a
+        // "not separable" verdict would be an artefact of infinity, not a fact about the data.
+        try DivergenceError.check(problem.squaredNorms, .representationNorm, model: "max-margin separator", step: 0,
+                                  cause: .hiddenStatesTooLarge(NaNPropagating.maxAbs(problem.squaredNorms)))
         let limit = options.iterationLimit(rows: z.rows, columns: z.columns)
         let result: SolverResult
         switch method {

@@ -27,20 +27,21 @@ public struct ReportBundle: Sendable, Equatable {
         self.figures = figures
     }
 
-    /// Writes `markdownPath` and each figure into the same folder (created if missing), each file
-    /// atomically. Returns the paths written, report first.
+    /// Writes `markdownPath` and each figure into the same folder as one unit (`AtomicFileWriter`): every
+    /// file goes to a temporary folder beside them first, then the figures and last the markdown are
+    /// renamed into place, so a failure leaves neither a half-written file nor a report whose figures
+    /// are missing. A target that is a directory, device or FIFO is refused, never replaced. The folder
+    /// is created if missing (`createMissingFolder: false` makes that an error instead). Throws
+    /// `OutputFileError` naming the file that failed; returns the paths written, report first.
     @discardableResult
-    public func write(markdownPath: String) throws -> [String] {
+    public func write(markdownPath: String, createMissingFolder: Bool = true) throws(OutputFileError) -> [String] {
         let markdownURL = URL(fileURLWithPath: markdownPath)
-        let folder = markdownURL.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(report.render().utf8).write(to: markdownURL, options: .atomic)
-        var written = [markdownURL.path]
-        for figure in figures {
-            let url = folder.appendingPathComponent(figure.fileName)
-            try Data(figure.svg.utf8).write(to: url, options: .atomic)
-            written.append(url.path)
-        }
-        return written
+        let files = figures.map { AtomicFileWriter.File(name: $0.fileName, data: Data($0.svg.utf8)) }
+            + [AtomicFileWriter.File(name: markdownURL.lastPathComponent, data: Data(report.render().utf8))]
+        precondition(!figures.contains { $0.fileName == markdownURL.lastPathComponent },
+                     "a figure has the report's own name \(markdownURL.lastPathComponent)")
+        let written = try AtomicFileWriter.write(files, inFolder: markdownURL.deletingLastPathComponent().path,
+                                                 createMissingFolder: createMissingFolder)
+        return [written.last!] + written.dropLast()
     }
 }

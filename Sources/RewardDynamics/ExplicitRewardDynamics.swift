@@ -26,13 +26,12 @@ public struct ExplicitRewardDynamics: Sendable {
     private let trainSequences: [Int]
     private let trainPairs: [IndexedPair]
 
-    /// `maximumKernelBytes`: the largest K kept whole (see `CrossGramMatrix`).
+    /// `budget`: the largest K kept whole and the size of its blocks otherwise (see `CrossGramMatrix`).
     public init(layout: SequenceLayout, readout: ExplicitReadout, initialHead: [Double],
-                maximumKernelBytes: Int = CrossGramMatrix.defaultMaximumBytes)
+                budget: CrossGramMatrix.Budget = .standard)
     {
         let features = readout.features(of: layout)
-        kernel = CrossGramMatrix(left: features, right: features.selectingRows(layout.trainSequences),
-                                 maximumBytes: maximumKernelBytes)
+        kernel = CrossGramMatrix(left: features, right: features.selectingRows(layout.trainSequences), budget: budget)
         rewards = BLAS.product(features, initialHead)
         self.readout = readout
         trainSequences = layout.trainSequences

@@ -14,9 +14,9 @@ import LinearAlgebra
 ///
 /// Memory: the next-token laws p_k of all contexts and their overlaps <p_k, p_l> (contexts x V and
 /// contexts x training contexts) are computed whole only when together they take at most
-/// `maximumBytes` (256 MiB by default, as `CrossGramMatrix`); otherwise block by block of contexts
-/// (`blockBytes` each), so that only the training contexts' laws (training contexts x V) are held whole.
-/// The sums over l run in the same order either way.
+/// `budget.maximumBytes` (256 MiB by default, as `CrossGramMatrix`); otherwise block by block of
+/// contexts (`budget.blockBytes` each), so that only the training contexts' laws (training contexts x V)
+/// are held whole. The sums over l run in the same order either way.
 public struct ImplicitFirstOrderPrediction: Sendable {
     /// Predicted Delta r per sequence.
     public let predicted: [Double]
@@ -26,10 +26,9 @@ public struct ImplicitFirstOrderPrediction: Sendable {
     public let competition: [Double]
 
     /// `contextKernel` is K (contexts x training contexts, as `ImplicitRewardDynamics` holds it);
-    /// `maximumBytes` and `blockBytes` bound the laws and overlaps held at once (see above).
+    /// `budget` bounds the laws and overlaps held at once (see above).
     public init(layout: SequenceLayout, logits: Matrix, contextKernel: CrossGramMatrix, sequenceCoefficients: [Double],
-                learningRate: Double, beta: Double, maximumBytes: Int = CrossGramMatrix.defaultMaximumBytes,
-                blockBytes: Int = CrossGramMatrix.defaultBlockBytes)
+                learningRate: Double, beta: Double, budget: CrossGramMatrix.Budget = .standard)
     {
         let trainRows = layout.trainContextRows
         precondition(contextKernel.rows == layout.contextCount && contextKernel.columns == trainRows.count,
@@ -42,9 +41,7 @@ public struct ImplicitFirstOrderPrediction: Sendable {
         let trainCoefficients = trainRows.map { sequenceCoefficients[layout.contextSequence[$0]] }
         // Contexts per block of laws and overlaps: all of them when p (contexts x V) and the overlaps
         // (contexts x n_ctx) fit in maximumBytes together, which is every small instance.
-        let perContext = vocabulary + trainCount
-        let lawRows = CrossGramMatrix.bytes(rows: layout.contextCount, columns: perContext) <= maximumBytes
-            ? max(1, layout.contextCount) : max(1, blockBytes / max(1, 8 * perContext))
+        let lawRows = budget.blockRows(rows: layout.contextCount, columns: vocabulary + trainCount)
 
         var identityPerContext = [Double](repeating: 0, count: layout.contextCount)
         var competitionPerContext = [Double](repeating: 0, count: layout.contextCount)

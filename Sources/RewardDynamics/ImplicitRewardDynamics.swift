@@ -26,22 +26,25 @@ public struct ImplicitRewardDynamics: Sendable {
     public let layout: SequenceLayout
     /// Steps taken so far.
     public private(set) var stepsTaken = 0
+    /// When the kernel and the first-order laws are held whole (see `CrossGramMatrix`).
+    public let budget: CrossGramMatrix.Budget
     private let referenceLogProbabilities: [Double]?
     /// Scratch of `step`: the gradient rows (training contexts x V), kept from one step to the next so a
     /// step does not fault in a fresh gigabyte at V = 32768. Allocated at the first step (a simulator
     /// built only for `firstOrderPrediction` never holds it); meaningless between steps.
     private var stepGradient: Matrix?
 
-    /// `maximumKernelBytes`: the largest K kept whole (see `CrossGramMatrix`).
+    /// `budget`: the largest K (and first-order laws) kept whole and the size of blocks otherwise (see
+    /// `CrossGramMatrix`).
     public init(instance: Instance, layout: SequenceLayout, reference: ImplicitReference,
-                maximumKernelBytes: Int = CrossGramMatrix.defaultMaximumBytes)
+                budget: CrossGramMatrix.Budget = .standard)
     {
         self.reference = reference
         beta = instance.beta
         self.layout = layout
+        self.budget = budget
         contextKernel = CrossGramMatrix(
-            left: layout.contexts, right: layout.contexts.selectingRows(layout.trainContextRows),
-            maximumBytes: maximumKernelBytes)
+            left: layout.contexts, right: layout.contexts.selectingRows(layout.trainContextRows), budget: budget)
         // The reference logits pass through the buffer that then receives the initial logits, so that
         // construction holds one logits-sized matrix, not two.
         logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
@@ -100,7 +103,7 @@ public struct ImplicitRewardDynamics: Sendable {
         let prediction = ImplicitFirstOrderPrediction(
             layout: layout, logits: logits, contextKernel: contextKernel,
             sequenceCoefficients: gradient.sequenceCoefficients,
-            learningRate: learningRate, beta: beta)
+            learningRate: learningRate, beta: beta, budget: budget)
         try DivergenceError.check(prediction.predicted, .rewardChange, model: label, step: stepsTaken,
                                   cause: likelyCause(learningRate))
         return prediction

@@ -50,7 +50,19 @@ public struct InstanceValidationError: Error, Equatable, CustomStringConvertible
         self.problem = problem
     }
 
-    public var description: String { "\(field): \(problem)" }
+    /// "field: problem", each part shortened by `abbreviated` (an id of a million characters is not
+    /// echoed whole into an error line).
+    public var description: String { "\(Self.abbreviated(field)): \(Self.abbreviated(problem))" }
+
+    /// `text` when it has at most `limit` characters; otherwise its first and last characters around a
+    /// marker saying how many were left out, e.g. "sequences.aaaa…[999,880 characters omitted]…aaaa.hidden".
+    public static func abbreviated(_ text: String, limit: Int = 200) -> String {
+        let count = text.count
+        guard count > limit else { return text }
+        let head = max(1, limit * 2 / 3)
+        let tail = max(1, limit - head)
+        return "\(text.prefix(head))…[\(count - head - tail) characters omitted]…\(text.suffix(tail))"
+    }
 }
 
 /// Everything the Assumption-1 reward models need: fixed representations, the read-outs at

@@ -75,10 +75,12 @@ public struct StepAnalysis: Sendable, Encodable {
         try DivergenceError.check(explicitAfter, .reward, model: explicitModel.readout.kind.rawValue, step: 1,
                                   cause: explicitCause)
 
-        var implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial)
-        let logProbabilities = implicitModel.sequenceLogProbabilities()
+        // The prediction's closed form (its logits, contexts x V) is freed before the model allocates its
+        // own logits and gradient buffers, so the two never coexist.
         let implicitPrediction = try ImplicitRewardDynamics(instance: instance, layout: layout, reference: .frozenInitial)
             .firstOrderPrediction(learningRate: learningRate)
+        var implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial)
+        let logProbabilities = implicitModel.sequenceLogProbabilities()
         let implicitGradient = try implicitModel.step(learningRate: learningRate)
         let implicitAfter = implicitModel.rewards()
         let logProbabilitiesAfter = implicitModel.sequenceLogProbabilities()

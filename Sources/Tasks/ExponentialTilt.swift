@@ -77,6 +77,13 @@ public struct ExponentialTilt: Sendable {
         }
     }
 
+    /// Throws `DivergenceError` (model "tilt", step 0, cause beta too small) when delta / beta is not a
+    /// finite double (beta = 1e-320 with delta = 1): the tilted log-probabilities ln pi_ref + delta/beta - ln Z
+    /// would then be infinity minus infinity, and every margin NaN. Call it on user input before `init`.
+    public static func validate(beta: Double, margin: Double) throws(DivergenceError) {
+        try DivergenceError.check(margin / beta, .reward, model: "tilt", step: 0, cause: .betaTooSmall(beta))
+    }
+
     /// Builds the tilt from reference probabilities (all positive, summing to 1).
     public init(reference: [Double], isCorrect: [Bool], beta: Double, margin: Double) {
         self.init(logReference: reference.map { log($0) }, isCorrect: isCorrect, beta: beta, margin: margin)
@@ -106,9 +113,15 @@ public struct ExponentialTilt: Sendable {
 
     /// The margin range over all correct/incorrect pairs, nil when C or its complement is empty (no pairs).
     /// Computed as (min correct reward - max incorrect reward, max correct - min incorrect), which is
-    /// exactly the min and max over the pairs.
+    /// exactly the min and max over the pairs; NaN (both ends) when a reward is NaN, whatever its position
+    /// (`Array.min()` would skip a NaN that does not come first).
     public var margins: MarginRange? {
         let rewards = logProbabilities.indices.map(implicitReward(of:))
+        if rewards.contains(where: \.isNaN), rewards.indices.contains(where: { isCorrect[$0] }),
+           rewards.indices.contains(where: { !isCorrect[$0] })
+        {
+            return MarginRange(minimum: .nan, maximum: .nan)
+        }
         let correct = rewards.indices.filter { isCorrect[$0] }.map { rewards[$0] }
         let incorrect = rewards.indices.filter { !isCorrect[$0] }.map { rewards[$0] }
         guard let lowCorrect = correct.min(), let highCorrect = correct.max(),

@@ -23,12 +23,13 @@ public enum FiniteDifference {
         return result
     }
 
-    /// The largest |analytic - numeric| / max(1, |numeric|) over all coordinates.
+    /// The largest |analytic - numeric| / max(1, |numeric|) over all coordinates; NaN if any is NaN, so a
+    /// broken gradient can never pass a `<` tolerance.
     public static func maxError(analytic: [Double], of f: ([Double]) -> Double, at x: [Double],
                                 step: Double = defaultStep) -> Double
     {
         let numeric = gradient(of: f, at: x, step: step)
         precondition(numeric.count == analytic.count, "gradient has \(analytic.count) entries for \(x.count) inputs")
-        return zip(analytic, numeric).reduce(0) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+        return NaNPropagating.maxRelativeDifference(analytic, numeric)
     }
 }

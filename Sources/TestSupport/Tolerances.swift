@@ -7,10 +7,10 @@ public func relativeDifference(_ a: Double, _ b: Double) -> Double {
     abs(a - b) / max(1, abs(b))
 }
 
-/// The largest `relativeDifference` over two equally long arrays.
+/// The largest `relativeDifference` over two equally long arrays; NaN if any entry is NaN (Swift's
+/// `max` would drop a NaN that does not come first, and a NaN run would pass every tolerance).
 public func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
-    precondition(a.count == b.count, "comparing \(a.count) values with \(b.count)")
-    return zip(a, b).reduce(0) { max($0, relativeDifference($1.0, $1.1)) }
+    NaNPropagating.maxRelativeDifference(a, b)
 }
 
 /// Asserts every entry agrees to `tolerance` in the `relativeDifference` sense, reporting the worst entry.

@@ -1,5 +1,6 @@
 import Foundation
 import InstanceIO
+import Reports
 import RewardDynamics
 import TestSupport
 import XCTest
@@ -74,7 +75,6 @@ final class InstanceLoaderTests: XCTestCase {
 
     func testUnloadableFilesGiveOneLineNamingThePath() throws {
         assertLoadError(directory.appendingPathComponent("absent.json").path, mentioning: ["no such file"])
-        assertLoadError(directory.path, mentioning: ["is a directory"])
         assertLoadError(try write(Data(), "empty"), mentioning: ["empty"])
         assertLoadError(try write(Data("hello world".utf8), "text"), mentioning: ["not JSON", "past the end"])
         let badJSON = InstanceJSON.encodeString(InstanceFixtures.small()).replacingOccurrences(of: "\"beta\": 0.1", with: "\"beta\": true")
@@ -108,6 +108,50 @@ final class InstanceLoaderTests: XCTestCase {
             XCTAssertFalse(error.description.contains("preference data"), error.description)
             XCTAssertNotNil(error.underlying as? JSONSyntaxError)
         }
+    }
+
+    func testDevicesPipesAndFoldersSayWhatTheyAreAndAreNeverRead() throws {
+        // Said by kind before any read: /dev/zero would otherwise be read without end.
+        assertLoadError("/dev/zero", mentioning: ["/dev/zero is a character device, not an instance file"])
+        assertLoadError("/dev/null", mentioning: ["/dev/null is a character device, not an instance file"])
+        assertLoadError(directory.path, mentioning: ["\(directory.path) is a directory, not an instance file"])
+        let fifo = directory.appendingPathComponent("fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // Opening a FIFO without a writer would block this test forever; refusing it by kind does not.
+        assertLoadError(fifo, mentioning: ["is a named pipe (FIFO, e.g. piped standard input), not an instance file",
+                                           "save it to a file first"])
+        do {
+            _ = try InstanceLoader.load(path: "-")
+            XCTFail("loaded standard input")
+        } catch {
+            XCTAssertEqual(error.description,
+                           "cannot load instance -: reading an instance from standard input is not supported; save it to a file and pass its path")
+        }
+        // Piped standard input as /dev/stdin is a FIFO (or a terminal or /dev/null): refused by kind unless
+        // the test runner redirected a regular file into it.
+        if FileSystemPath.kind(of: "/dev/stdin") != .regularFile {
+            assertLoadError("/dev/stdin", mentioning: ["/dev/stdin is a", "not an instance file"])
+        }
+    }
+
+    func testAMillionCharacterIdIsNotEchoedWhole() throws {
+        let id = String(repeating: "x", count: 1_000_000)
+        let json = #"{"beta": 1, "unembedding": [[1]], "sequences": {"a": {"tokens": [0], "hidden": [[1], [1]]}}, "#
+            + #""train": [{"chosen": "a", "rejected": "\#(id)"}], "eval": {}}"#
+        let path = try write(Data(json.utf8), "long-id.json")
+        do {
+            _ = try InstanceLoader.load(path: path)
+            XCTFail("loaded an instance naming an unknown sequence")
+        } catch {
+            let message = error.description
+            XCTAssertTrue(message.contains("names unknown sequence \"xxx"), message)
+            XCTAssertTrue(message.contains("characters omitted]"), message)
+            XCTAssertLessThan(message.count, 1000, "the error line stays readable")
+            XCTAssertFalse(message.contains("\n"))
+        }
+        XCTAssertEqual(InstanceValidationError.abbreviated("short"), "short")
+        XCTAssertEqual(InstanceValidationError.abbreviated(String(repeating: "a", count: 10) + String(repeating: "b", count: 10), limit: 6),
+                       "aaaa…[14 characters omitted]…bb")
     }
 
     func testLoadErrorKeepsTheParserError() throws {

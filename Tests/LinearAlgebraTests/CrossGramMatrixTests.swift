@@ -4,8 +4,8 @@ import XCTest
 
 final class CrossGramMatrixTests: XCTestCase {
     /// A block is the same dgemm on fewer rows of A: the same inner products summed over the same k.
-    /// Only 1e-12 relative is relied on, since a BLAS may pick another micro-kernel for a short block;
-    /// OpenBLAS here gives the rows bit for bit (checked and printed below).
+    /// Only 1e-12 relative is relied on, since a BLAS may pick another micro-kernel for a short block
+    /// (OpenBLAS here gives the kernel rows bit for bit, printed below, but not always K x and K G).
     let blockTolerance = 1e-12
 
     private func operands(seed: UInt64, m: Int, n: Int, d: Int) -> (Matrix, Matrix) {
@@ -33,7 +33,7 @@ final class CrossGramMatrixTests: XCTestCase {
         for (m, n, d, blockBytes) in [(37, 23, 9, 8 * 23 * 5), (100, 64, 16, 8 * 64 * 7), (5, 3, 2, 1)] {
             let (a, b) = operands(seed: UInt64(m), m: m, n: n, d: d)
             let whole = BLAS.product(a, b, transposeB: true)
-            let blocked = CrossGramMatrix(left: a, right: b, maximumBytes: 0, blockBytes: blockBytes)
+            let blocked = CrossGramMatrix(left: a, right: b, budget: .init(maximumBytes: 0, blockBytes: blockBytes))
             XCTAssertFalse(blocked.isMaterialized)
             XCTAssertLessThan(blocked.residentBytes, 8 * m * n)
             var covered: [Int] = []

@@ -404,3 +404,20 @@ final class CertificationTests: XCTestCase {
         }
     }
 }
+
+final class HardMarginSVMOverflowTests: XCTestCase {
+    func testRowsWhoseSquaredNormOverflowsAreRefusedNotCalledNonSeparable() throws {
+        // Separable (one row), but |z|^2 = 1e310 is not a double: before, the solver answered
+        // "not separable" with a hull point of norm 2.6e155 "relative to max |z_i|: 0.0".
+        let z = Matrix(rowVectors: [[1e155, 0], [0, 1]])
+        XCTAssertThrowsError(try HardMarginSVM.solve(z)) { error in
+            let divergence = error as! DivergenceError
+            XCTAssertEqual(divergence.quantity, .representationNorm)
+            XCTAssertEqual(divergence.cause, .hiddenStatesTooLarge(.infinity))
+            XCTAssertTrue(divergence.description.contains("rescale them"), divergence.description)
+        }
+        // 1e150 still squares to a double: solved, and scaling holds (u* = z / |z|^2 for one row).
+        let solution = try XCTUnwrap(try HardMarginSVM.solve(Matrix(rowVectors: [[1e150, 0]])).solution)
+        XCTAssertEqual(solution.separator[0], 1e-150, accuracy: 1e-162)
+    }
+}

@@ -61,8 +61,7 @@ final class ImplicitInvariantTests: XCTestCase {
         let before = dynamics.rewards()
         try stepped.step(learningRate: learningRate)
         let exact = zip(stepped.rewards(), before).map(-)
-        let scale = exact.map(abs).max()!
-        return zip(predicted, exact).map { abs($0 - $1) }.max()! / scale
+        return NaNPropagating.maxAbsDifference(predicted, exact) / NaNPropagating.maxAbs(exact)
     }
 
     func testFirstOrderErrorShrinksTenfoldWhenTheLearningRateDoes() throws {

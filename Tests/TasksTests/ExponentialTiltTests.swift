@@ -97,6 +97,22 @@ final class ExponentialTiltTests: XCTestCase {
         XCTAssertEqual(tilt.summary.generationBound, .infinity)
     }
 
+    func testATiltThatOverflowsADoubleIsRefusedAndNeverReportedAsMargins() throws {
+        // delta / beta = 1e320 is not a double: ln pi would be inf - inf.
+        XCTAssertThrowsError(try ExponentialTilt.validate(beta: 1e-320, margin: 1)) { error in
+            let divergence = error as! DivergenceError
+            XCTAssertEqual(divergence.cause, .betaTooSmall(1e-320))
+            XCTAssertEqual(divergence.model, "tilt")
+        }
+        XCTAssertNoThrow(try ExponentialTilt.validate(beta: 0.01, margin: 10))
+        // Built anyway, its margins are NaN at both ends, never a min or max that skipped the NaNs.
+        var generator = SeededGenerator(seed: 3)
+        let reference = LabelledReference.random(responseCount: 30, correctCount: 5, correctMass: 0.5, using: &generator)
+        let tilt = ExponentialTilt(reference, beta: 1e-320, margin: 1)
+        XCTAssertTrue(tilt.margins!.minimum.isNaN)
+        XCTAssertTrue(tilt.margins!.maximum.isNaN)
+    }
+
     func testTinyReferenceMassVerifiesPerfectlyButAlmostNeverGenerates() {
         // q = e^-800 cannot be held as a Double; in log space the theorem still holds, and pi(C) = e^-790
         // is still below the smallest subnormal.
