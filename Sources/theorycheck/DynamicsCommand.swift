@@ -79,6 +79,8 @@ struct DynamicsCommand: ParsableCommand {
             change: "give --im-lr, or a larger beta")
         let experiment = DynamicsExperiment(
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate)
+        try RunCostCheck.check(.dynamics(kinds: experiment.kinds, checksClosedForms: experiment.checksClosedForms),
+                               instance: instance, quiet: output.quiet)
         let progress = ProgressLine("dynamics", quiet: output.quiet)
         let result = try experiment.run(on: instance) { progress.update($0, of: $1) }
         let settings = DynamicsSettings(

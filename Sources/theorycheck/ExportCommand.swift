@@ -44,6 +44,7 @@ struct ExportCommand: ParsableCommand {
     var overlap: Double?
 
     func validate() throws {
+        try OutputTarget.check(output, option: "output")
         if let alignment, !(0...1).contains(alignment) {
             throw ValidationError("--alignment must lie in [0, 1], got \(alignment)")
         }
@@ -83,10 +84,6 @@ struct ExportCommand: ParsableCommand {
                 throw CLIError("cannot encode safetensors: \(error)")
             }
         }
-        do {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            throw CLIError("cannot write \(output): \(error.localizedDescription)")
-        }
+        try writeAtomically(data, to: output)
     }
 }

@@ -14,6 +14,27 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(name: .long, help: "No progress lines on standard error (errors are still printed).")
     var quiet = false
+
+    /// A report path that names a directory, device or FIFO, or lies in a missing folder, is refused
+    /// before any work starts.
+    func validate() throws {
+        if let report { try OutputTarget.check(report, option: "report") }
+    }
+}
+
+/// Where a command may write: a missing or regular file in an existing folder (`AtomicFileWriter`).
+enum OutputTarget {
+    static func check(_ path: String, option: String) throws {
+        do {
+            try AtomicFileWriter.checkTarget(path)
+        } catch {
+            throw ValidationError("--\(option): \(error.description)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileSystemPath.kind(of: folder) == .directory else {
+            throw ValidationError("--\(option): cannot write \(path): the folder \(folder) does not exist; create it first")
+        }
+    }
 }
 
 /// A failure the user can fix (a bad file, an impossible setting): one line on stderr, exit code 1.
@@ -53,23 +74,23 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(try jsonText(value))
 }
 
-/// Writes `text` to `path` atomically, so a failure never leaves a half-written file.
-func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
+/// Writes `data` to `path` atomically (`AtomicFileWriter`), so a failure never leaves a half-written file;
+/// the error names the path and says why in a sentence.
+func writeAtomically(_ data: Data, to path: String) throws {
     do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try AtomicFileWriter.write(data, to: path)
     } catch {
-        throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        throw CLIError(error.description)
     }
 }
 
-/// Writes a report and its figures (each file atomically), or fails with one line naming the path.
+/// Writes a report and its figures as one unit (figures first, the markdown last, all through a
+/// temporary folder), or fails with one line naming the file that failed; nothing is left half-made.
 func writeReport(_ bundle: ReportBundle, to path: String) throws {
     do {
-        try bundle.write(markdownPath: path)
+        try bundle.write(markdownPath: path, createMissingFolder: false)
     } catch {
-        throw CLIError("cannot write the report \(path): \(error.localizedDescription)")
+        throw CLIError(error.description)
     }
 }
 

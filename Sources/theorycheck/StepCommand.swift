@@ -32,6 +32,7 @@ struct StepCommand: ParsableCommand {
 
     func run() throws {
         let instance = try loadInstanceFile(instanceOption.instance!)
+        try RunCostCheck.check(.step, instance: instance, quiet: false)
         try emit(StepReport(analysis: try StepAnalysis(instance: instance, learningRate: eta), instance: instance,
                             learningRate: eta), json: json)
     }
