@@ -36,7 +36,9 @@ public struct InstanceLoadError: Error, CustomStringConvertible {
 ///
 /// Every failure is an `InstanceLoadError` whose description is one line naming the path. Only regular
 /// files are read: a directory, device (`/dev/null`, `/dev/zero`), FIFO or piped standard input
-/// (`/dev/stdin`, `-`) is refused by what it is before anything is read, so an unbounded device is never read.
+/// (`/dev/stdin`, `-`) is refused by what it is before anything is read, so an unbounded device is never
+/// read. A file that fails to load and looks like TRL preference data (JSONL or a JSON array whose first
+/// row has `chosen` and `rejected`) gets a reason saying so and pointing to `scripts/export-hf`.
 public enum InstanceLoader {
     /// The two instance file formats.
     public enum Format: String, Sendable {
@@ -86,9 +88,37 @@ public enum InstanceLoader {
             case .safetensors, nil: return try InstanceSafetensors.decode(SafetensorsFile(bytes: bytes))
             }
         } catch {
+            if let keys = preferenceDataKeys(bytes) {
+                throw InstanceLoadError(
+                    path: path,
+                    reason: "this is preference data (a first row with keys \(keys)), not an instance;"
+                        + " export it with a model first: scripts/export-hf --model MODEL --train FILE --output OUT.safetensors",
+                    underlying: error)
+            }
             let prefix = format == nil ? "not JSON (no '{' at the start) and " : ""
             throw InstanceLoadError(path: path, reason: prefix + "\(error)", underlying: error)
         }
+    }
+
+    /// When `bytes` look like TRL preference data rather than an instance, the keys its first row has
+    /// ("prompt, chosen, rejected" or "chosen, rejected"); nil otherwise. The first row is the first
+    /// non-blank line (JSONL) or, for a file starting with `[`, the array's first element.
+    static func preferenceDataKeys(_ bytes: [UInt8]) -> String? {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while start < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        guard start < bytes.count else { return nil }
+        let row: JSONValue?
+        if bytes[start] == UInt8(ascii: "[") {
+            guard case let .array(elements)? = try? JSONParser.parse(Array(bytes[start...])) else { return nil }
+            row = elements.first
+        } else {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            row = try? JSONParser.parse(Array(bytes[start..<end]))
+        }
+        guard case let .object(members)? = row else { return nil }
+        let keys = Set(members.map(\.key))
+        guard keys.contains("chosen") && keys.contains("rejected") else { return nil }
+        return keys.contains("prompt") ? "prompt, chosen, rejected" : "chosen, rejected"
     }
 
     /// The format `bytes` look like (rules 1 and 2 above), or nil if neither.

@@ -1,3 +1,4 @@
+import TheorycheckCore
 import LinearAlgebra
 
 /// Which hidden representation an explicit reward model's head reads.

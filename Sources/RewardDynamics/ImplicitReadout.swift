@@ -1,3 +1,4 @@
+import TheorycheckCore
 import Foundation
 import LinearAlgebra
 

@@ -1,3 +1,4 @@
+import TheorycheckCore
 import LinearAlgebra
 
 /// The learning rates of a run that trains an EX-RM and an IM-RM side by side, and their checks.

@@ -1,4 +1,5 @@
 import Foundation
+import TheorycheckCore
 import LinearAlgebra
 
 /// The sizes that decide what a run on an instance costs: V, d, contexts, sequences and pairs.
@@ -73,7 +74,8 @@ public struct RunShape: Sendable, Equatable {
 public struct RunCostEstimate: Sendable {
     /// Which computation is estimated.
     public enum Run: Sendable, Equatable {
-        /// `DynamicsExperiment` over these reward models, with or without the closed forms.
+        /// `DynamicsExperiment` over these reward models (the fixed-representation ones; an EX-GRM has
+        /// no fixed-representation simulator and costs nothing here), with or without the closed forms.
         case dynamics(kinds: [RewardModelKind], checksClosedForms: Bool)
         /// `StepAnalysis`: one step of the EX-RM and the IM-RM with their predictions.
         case step
@@ -142,14 +144,14 @@ public struct RunCostEstimate: Sendable {
         case let .dynamics(kinds, checksClosedForms):
             var hasImplicit = false
             for kind in kinds {
-                if kind.isExplicit {
+                if kind.hasHead {
                     items.append(Item(name: "\(kind.rawValue): head", bytes: bytes(1, d)))
                     flops += 4 * Double(s) * Double(d)
                     if checksClosedForms {
                         items.append(Item(name: "\(kind.rawValue) (closed form): kernel S x S_train", bytes: kernel(s, st) + bytes(st, d)))
                         flops += 2 * Double(s) * Double(st) + kernelFlops(s, st)
                     }
-                } else {
+                } else if kind.isImplicit {
                     hasImplicit = true
                     items.append(Item(name: "\(kind.rawValue): logits scratch (C x V)", bytes: bytes(c, v)))
                     items.append(Item(name: "\(kind.rawValue): gradient rows (C_train x V)", bytes: bytes(ct, v)))

@@ -1,5 +1,5 @@
 import LinearAlgebra
-
+import TheorycheckCore
 /// One full-batch gradient step on the mean Bradley-Terry loss, taken for real and predicted in closed
 /// form, for every sequence of an instance (docs/theory.md §2).
 ///
@@ -17,11 +17,6 @@ public struct StepAnalysis: Sendable, Encodable {
         public let exactDelta: Double
         public let predictedDelta: Double
 
-        enum CodingKeys: String, CodingKey {
-            case reward
-            case exactDelta = "exact_delta"
-            case predictedDelta = "predicted_delta"
-        }
     }
 
     public struct ImplicitEntry: Sendable, Encodable {
@@ -36,10 +31,10 @@ public struct StepAnalysis: Sendable, Encodable {
 
         enum CodingKeys: String, CodingKey {
             case reward
-            case exactDelta = "exact_delta"
-            case predictedDelta = "predicted_delta"
-            case tokenIdentityPart = "token_identity_part"
-            case competitionPart = "competition_part"
+            case exactDelta
+            case predictedDelta
+            case tokenIdentityPart
+            case competitionPart
             case logProbability = "log_prob"
             case deltaLogProbability = "delta_log_prob"
             case predictedDeltaLogProbability = "predicted_delta_log_prob"

@@ -1,10 +1,13 @@
+import TheorycheckCore
+
 /// Minimum, quartiles and maximum of a sample, the summary the paper reports for inner products with
 /// u* and cosines on real hidden states.
 ///
 /// Quantile q of the sorted sample x_(0) <= ... <= x_(n-1) is read at position p = q (n - 1) with linear
 /// interpolation, x_(floor p) + (p - floor p)(x_(floor p + 1) - x_(floor p)) (Hyndman & Fan's type 7,
-/// the default of R and NumPy). An empty sample gives NaN everywhere, and so does a sample containing a
-/// NaN (a summary of a diverged run is never a number; `count` still counts every value).
+/// the default of R and NumPy). An empty sample gives NaN everywhere (null in JSON, beside `count` 0),
+/// and so does a sample containing a NaN (a summary of a diverged run is never a number; `count` still
+/// counts every value).
 ///
 /// Mathematical properties:
 /// - min <= q1 <= median <= q3 <= max, and all lie in [min, max] (NaN-free samples);
@@ -47,6 +50,16 @@ public struct FiveNumberSummary: Sendable, Equatable, Encodable {
         median = quantile(0.5)
         upperQuartile = quantile(0.75)
         maximum = quantile(1)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        try container.encodeFigure(minimum, forKey: .minimum)
+        try container.encodeFigure(lowerQuartile, forKey: .lowerQuartile)
+        try container.encodeFigure(median, forKey: .median)
+        try container.encodeFigure(upperQuartile, forKey: .upperQuartile)
+        try container.encodeFigure(maximum, forKey: .maximum)
     }
 
     /// The five figures in order (min, q1, median, q3, max).

@@ -1,3 +1,4 @@
+import TheorycheckCore
 import LinearAlgebra
 import MaxMargin
 import RewardDynamics
@@ -86,9 +87,16 @@ public struct DifferenceStatistics: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case innerProduct = "inner_product"
+        case innerProduct
         case cosine
-        case fractionPositive = "fraction_positive"
+        case fractionPositive
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(innerProduct, forKey: .innerProduct)
+        try container.encode(cosine, forKey: .cosine)
+        try container.encodeFigure(fractionPositive, forKey: .fractionPositive)
     }
 }
 
@@ -124,12 +132,23 @@ public struct FirstOrderShareStatistics: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokenIdentityShare = "token_identity_share"
-        case predictedPositiveFraction = "predicted_positive_fraction"
-        case identityPositiveFraction = "identity_positive_fraction"
-        case competitionPositiveFraction = "competition_positive_fraction"
-        case meanTokenIdentity = "mean_token_identity"
-        case meanCompetition = "mean_competition"
+        case tokenIdentityShare
+        case predictedPositiveFraction
+        case identityPositiveFraction
+        case competitionPositiveFraction
+        case meanTokenIdentity
+        case meanCompetition
+    }
+
+    /// Undefined figures of an empty group are null.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tokenIdentityShare, forKey: .tokenIdentityShare)
+        try container.encodeFigure(predictedPositiveFraction, forKey: .predictedPositiveFraction)
+        try container.encodeFigure(identityPositiveFraction, forKey: .identityPositiveFraction)
+        try container.encodeFigure(competitionPositiveFraction, forKey: .competitionPositiveFraction)
+        try container.encodeFigure(meanTokenIdentity, forKey: .meanTokenIdentity)
+        try container.encodeFigure(meanCompetition, forKey: .meanCompetition)
     }
 }
 
@@ -152,8 +171,8 @@ public struct RepresentationAnalysisResult: Sendable, Encodable {
 
         enum CodingKeys: String, CodingKey {
             case separable, margin, width
-            case supportCount = "support_count"
-            case trainingPairs = "training_pairs"
+            case supportCount
+            case trainingPairs
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -200,7 +219,7 @@ public struct RepresentationAnalysisResult: Sendable, Encodable {
     public let sets: [SetAnalysis]
 
     enum CodingKeys: String, CodingKey {
-        case maxMargin = "max_margin"
+        case maxMargin
         case trainingTokens = "training_response_tokens"
         case sets
     }

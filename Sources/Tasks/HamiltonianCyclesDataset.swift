@@ -1,3 +1,4 @@
+import TheorycheckCore
 /// The settings of the Hamiltonian-cycle task, with named presets.
 public struct HamiltonianCyclesConfig: Sendable, Hashable, Codable {
     /// N, vertices per graph.
@@ -28,31 +29,22 @@ public struct HamiltonianCyclesConfig: Sendable, Hashable, Codable {
     /// Checks the settings, throwing a sentence that says what to change.
     public func validate() throws {
         guard vertexCount >= 3 else {
-            throw HamiltonianCyclesConfigError("vertex count must be at least 3 (no shorter cycle exists), got \(vertexCount)")
+            throw ConfigurationError("vertex count must be at least 3 (no shorter cycle exists), got \(vertexCount)")
         }
         guard vertexCount <= UndirectedGraph.maximumCountedVertices else {
-            throw HamiltonianCyclesConfigError(
+            throw ConfigurationError(
                 "vertex count must be at most \(UndirectedGraph.maximumCountedVertices) so cycles can be counted exactly, got \(vertexCount)")
         }
         guard edgeProbability.isFinite, (0...1).contains(edgeProbability) else {
-            throw HamiltonianCyclesConfigError("edge probability must be between 0 and 1, got \(edgeProbability)")
+            throw ConfigurationError("edge probability must be between 0 and 1, got \(edgeProbability)")
         }
         guard edgeProbability < 1 else {
-            throw HamiltonianCyclesConfigError(
+            throw ConfigurationError(
                 "edge probability 1 makes every graph complete, so no permutation can be a rejected response; use a value below 1")
         }
         guard trainCount >= 1, testCount >= 1 else {
-            throw HamiltonianCyclesConfigError("train and test counts must be at least 1, got \(trainCount) and \(testCount)")
+            throw ConfigurationError("train and test counts must be at least 1, got \(trainCount) and \(testCount)")
         }
-    }
-}
-
-/// A settings problem, as a sentence for the user.
-public struct HamiltonianCyclesConfigError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
     }
 }
 

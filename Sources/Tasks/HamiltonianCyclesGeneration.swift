@@ -33,7 +33,7 @@ public enum HamiltonianCyclesGeneration {
 
         enum CodingKeys: String, CodingKey {
             case constrained, temperature
-            case samplesPerGraph = "samples_per_graph"
+            case samplesPerGraph
         }
     }
 
@@ -58,8 +58,8 @@ public enum HamiltonianCyclesGeneration {
             case validCount = "valid"
             case permutationCount = "permutations"
             case finishedCount = "finished"
-            case validFraction = "valid_fraction"
-            case permutationFraction = "permutation_fraction"
+            case validFraction
+            case permutationFraction
         }
 
         public init(samples: Int, validCount: Int, permutationCount: Int, finishedCount: Int, constrained: Bool,

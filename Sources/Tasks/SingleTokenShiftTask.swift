@@ -31,79 +31,84 @@ import RewardDynamics
 /// The theory's prediction: IM-RM accuracy on `paraphrase` and `paraphrase_test` is exactly 0.5 at
 /// every step; EX-RM accuracy there tends to the fraction of pairs with <u*, zbar> > 0, which is near 1
 /// for high `alignment` and near 0.5 for `alignment` = 0.
+@dynamicMemberLookup
 public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
-    /// Seeds every random draw: prompts, meanings, identities, noise, the unembedding, the pairs.
-    public var seed: UInt64 = 0
-    /// d: wider than the number of training pairs, as for a real model (d >> n), so the training
-    /// differences are linearly separable.
-    public var hiddenWidth = 64
-    /// V: a softmax over many more tokens than the task uses.
-    public var vocabularySize = 256
-    /// Training prompts, one pair each (the paper's Persona split used 80; 40 keeps runs instant).
-    public var trainPrompts = 40
-    /// Held-out prompts, one pair each.
-    public var testPrompts = 20
-    /// Answer tokens per stance in training, and unseen ones per stance (the paper had two).
-    public var answersPerStance = 4
-    /// Cosine between an unseen answer's meaning and its stance direction.
-    public var alignment = 0.9
-    /// Weight of the answer's lexical identity in the whole-sequence representation.
-    public var lexicalWeight = 0.5
+    /// The settings both built-in tasks share: size, seed, alignment, weights, beta.
+    public var shared = MeaningModelSettings()
     /// Size of the per-sequence perturbation eps_{x,t}; it makes every difference vector distinct.
     public var contextNoise = 0.3
-    /// Weight of the prompt's representation.
-    public var promptWeight = 1.0
     /// Expected cosine between two prompts' representations: the shared part that lets an IM-RM carry what
     /// it learnt about a training token to new prompts (0: unrelated prompts).
     public var promptSharing = 0.5
-    /// The implicit reward's beta.
-    public var beta = 0.1
-    /// Initial unembedding entries are N(0, unembeddingScale^2 / d).
-    public var unembeddingScale = 1.0
 
     public init() {}
+
+    /// `task.seed`, `task.alignment`, ...: the shared settings read and written as the task's own.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<MeaningModelSettings, Value>) -> Value {
+        get { shared[keyPath: keyPath] }
+        set { shared[keyPath: keyPath] = newValue }
+    }
+
+    private enum OwnKeys: String, CodingKey {
+        case contextNoise, promptSharing
+    }
+
+    /// The shared settings and the task's own, in one flat object.
+    public func encode(to encoder: Encoder) throws {
+        try shared.encode(to: encoder)
+        var container = encoder.container(keyedBy: OwnKeys.self)
+        try container.encode(contextNoise, forKey: .contextNoise)
+        try container.encode(promptSharing, forKey: .promptSharing)
+    }
+
+    public init(from decoder: Decoder) throws {
+        shared = try MeaningModelSettings(from: decoder)
+        let container = try decoder.container(keyedBy: OwnKeys.self)
+        contextNoise = try container.decode(type(of: contextNoise).self, forKey: .contextNoise)
+        promptSharing = try container.decode(type(of: promptSharing).self, forKey: .promptSharing)
+    }
 
     /// The default, documented above.
     public static let standard = SingleTokenShiftTask()
 
     /// Tokens the task itself uses: training and unseen answers of both stances.
-    public var tokensUsed: Int { 4 * answersPerStance }
+    public var tokensUsed: Int { 4 * shared.answersPerStance }
 
     /// The training answer tokens (agree first, then disagree): ids 0 ..< 2 * answersPerStance.
-    public var trainAnswerTokens: [Int] { Array(0..<(2 * answersPerStance)) }
+    public var trainAnswerTokens: [Int] { Array(0..<(2 * shared.answersPerStance)) }
 
     /// The unseen answer tokens: ids 2 * answersPerStance ..< 4 * answersPerStance.
-    public var unseenAnswerTokens: [Int] { Array((2 * answersPerStance)..<(4 * answersPerStance)) }
+    public var unseenAnswerTokens: [Int] { Array((2 * shared.answersPerStance)..<(4 * shared.answersPerStance)) }
 
     /// Checks every setting, with a message that says which one and why.
     public func validate() throws {
         func fail(_ field: String, _ problem: String) -> InstanceValidationError {
             InstanceValidationError(field: field, problem: problem)
         }
-        guard hiddenWidth >= 4 else { throw fail("hidden width", "must be at least 4, got \(hiddenWidth)") }
-        guard trainPrompts >= 1, testPrompts >= 1 else {
+        guard shared.hiddenWidth >= 4 else { throw fail("hidden width", "must be at least 4, got \(shared.hiddenWidth)") }
+        guard shared.trainPrompts >= 1, shared.testPrompts >= 1 else {
             throw fail("prompts", "need at least one train and one test prompt")
         }
-        guard answersPerStance >= 1 else { throw fail("answers per stance", "must be at least 1") }
-        guard (0...1).contains(alignment) else { throw fail("alignment", "must lie in [0, 1], got \(alignment)") }
-        guard lexicalWeight >= 0, lexicalWeight.isFinite else { throw fail("lexical weight", "must be >= 0") }
+        guard shared.answersPerStance >= 1 else { throw fail("answers per stance", "must be at least 1") }
+        guard (0...1).contains(shared.alignment) else { throw fail("alignment", "must lie in [0, 1], got \(shared.alignment)") }
+        guard shared.lexicalWeight >= 0, shared.lexicalWeight.isFinite else { throw fail("lexical weight", "must be >= 0") }
         guard contextNoise >= 0, contextNoise.isFinite else { throw fail("context noise", "must be >= 0") }
-        guard promptWeight.isFinite else { throw fail("prompt weight", "must be finite") }
+        guard shared.promptWeight.isFinite else { throw fail("prompt weight", "must be finite") }
         guard (0...1).contains(promptSharing) else {
             throw fail("prompt sharing", "must lie in [0, 1], got \(promptSharing)")
         }
-        guard beta > 0, beta.isFinite else { throw fail("beta", "must be > 0, got \(beta)") }
-        guard vocabularySize >= tokensUsed else {
-            throw fail("vocabulary size", "must be at least \(tokensUsed) (the task's own tokens), got \(vocabularySize)")
+        guard shared.beta > 0, shared.beta.isFinite else { throw fail("beta", "must be > 0, got \(shared.beta)") }
+        guard shared.vocabularySize >= tokensUsed else {
+            throw fail("vocabulary size", "must be at least \(tokensUsed) (the task's own tokens), got \(shared.vocabularySize)")
         }
     }
 
     public func make() throws -> Instance {
         try validate()
-        let d = hiddenWidth
-        var space = MeaningSpace(dimension: d, seed: seed)
+        let d = shared.hiddenWidth
+        var space = MeaningSpace(dimension: d, seed: shared.seed)
 
-        let k = answersPerStance
+        let k = shared.answersPerStance
         let agreeAnswers = Array(0..<k)
         let disagreeAnswers = Array(k..<(2 * k))
         let unseenAgree = Array((2 * k)..<(3 * k))
@@ -116,18 +121,18 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
         for token in 0..<tokensUsed { identity[token] = space.unit() }
         for token in agreeAnswers { meaning[token] = space.normalized(space.combination([(1, agree), (0.3, space.unit())])) }
         for token in disagreeAnswers { meaning[token] = space.normalized(space.combination([(1, disagree), (0.3, space.unit())])) }
-        for token in unseenAgree { meaning[token] = space.aligned(cosine: alignment, with: agree) }
-        for token in unseenDisagree { meaning[token] = space.aligned(cosine: alignment, with: disagree) }
+        for token in unseenAgree { meaning[token] = space.aligned(cosine: shared.alignment, with: agree) }
+        for token in unseenDisagree { meaning[token] = space.aligned(cosine: shared.alignment, with: disagree) }
         let sharedPrompt = space.unit()
-        let prompts = (0..<(trainPrompts + testPrompts)).map { _ in
+        let prompts = (0..<(shared.trainPrompts + shared.testPrompts)).map { _ in
             space.combination([(promptSharing.squareRoot(), sharedPrompt), ((1 - promptSharing).squareRoot(), space.unit())])
         }
 
         var sequences: [String: TokenSequence] = [:]
         func sequence(prompt: Int, token: Int) -> TokenSequence {
-            let context = space.combination([(promptWeight, prompts[prompt])])
-            let whole = space.combination([(promptWeight, prompts[prompt]), (1, meaning[token]),
-                                     (lexicalWeight, identity[token]), (contextNoise, space.unit())])
+            let context = space.combination([(shared.promptWeight, prompts[prompt])])
+            let whole = space.combination([(shared.promptWeight, prompts[prompt]), (1, meaning[token]),
+                                     (shared.lexicalWeight, identity[token]), (contextNoise, space.unit())])
             return TokenSequence(tokens: [token], hidden: Matrix(rowVectors: [context, whole]))
         }
         func addPairs(set: String, prompts promptRange: Range<Int>, chosenAnswers: [Int], rejectedAnswers: [Int])
@@ -142,8 +147,8 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
                 return PreferencePair(chosen: name + "/chosen", rejected: name + "/rejected")
             }
         }
-        let trainRange = 0..<trainPrompts
-        let testRange = trainPrompts..<(trainPrompts + testPrompts)
+        let trainRange = 0..<shared.trainPrompts
+        let testRange = shared.trainPrompts..<(shared.trainPrompts + shared.testPrompts)
         let train = addPairs(set: "train", prompts: trainRange, chosenAnswers: agreeAnswers,
                              rejectedAnswers: disagreeAnswers)
         let test = addPairs(set: "test", prompts: testRange, chosenAnswers: agreeAnswers,
@@ -153,10 +158,10 @@ public struct SingleTokenShiftTask: Codable, Sendable, Equatable {
         let paraphraseTest = addPairs(set: "paraphrase_test", prompts: testRange, chosenAnswers: unseenAgree,
                                       rejectedAnswers: unseenDisagree)
 
-        let unembedding = GaussianSampling.matrix(rows: vocabularySize, columns: d,
-                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &space.generator)
+        let unembedding = GaussianSampling.matrix(rows: shared.vocabularySize, columns: d,
+                                                  scale: shared.unembeddingScale / Double(d).squareRoot(), using: &space.generator)
         return try Instance(
-            beta: beta, unembedding: unembedding, sequences: sequences, train: train,
+            beta: shared.beta, unembedding: unembedding, sequences: sequences, train: train,
             evaluationSets: [
                 EvaluationSet(name: "train", pairs: train), EvaluationSet(name: "test", pairs: test),
                 EvaluationSet(name: "paraphrase", pairs: paraphrase),

@@ -29,56 +29,52 @@ import RewardDynamics
 ///
 /// The theory's prediction on `paraphrase`: EX-RM accuracy follows `alignment`; IM-RM accuracy follows
 /// `overlap`, and with no overlap its softmax competition can push it below chance.
+@dynamicMemberLookup
 public struct TokenShiftTask: Codable, Sendable, Equatable {
-    /// Seeds every random draw: prompts, meanings, identities, the unembedding, the pairs.
-    public var seed: UInt64 = 0
-    /// d: wide enough that prompts, meanings and identities are nearly orthogonal.
-    public var hiddenWidth = 64
-    /// V: a softmax over many more tokens than the task uses, as in a real language model.
-    public var vocabularySize = 256
-    /// Training statements; the paper's Persona split used 80, halved so that a run takes seconds.
-    public var trainPrompts = 40
-    /// Held-out statements (the paper used 40).
-    public var testPrompts = 20
+    /// The settings both built-in tasks share: size, seed, alignment, weights, beta.
+    public var shared = MeaningModelSettings()
     /// Preference pairs per prompt in every set.
     public var pairsPerPrompt = 1
     /// Tokens per template phrase ("In my view the answer is" is longer; three keeps L = 4).
     public var templateLength = 3
-    /// Answer tokens per stance in training, and in the paraphrase set (the paper had two).
-    public var answersPerStance = 4
-    /// Cosine between a paraphrase token's meaning and its original's.
-    public var alignment = 0.9
     /// Fraction of paraphrase answer tokens that are training answer tokens (0: all unseen).
     public var overlap = 0.0
     /// How much a template phrase already carries the stance of the answer it introduces.
     public var templateStance = 0.5
-    /// Weight of the just-read token's lexical identity in a context's representation.
-    public var lexicalWeight = 0.5
-    /// Weight of the prompt's representation.
-    public var promptWeight = 1.0
     /// How fast earlier meanings fade as more tokens are read.
     public var memoryDecay = 0.7
-    /// The implicit reward's beta.
-    public var beta = 0.1
-    /// Initial unembedding entries are N(0, unembeddingScale^2 / d).
-    public var unembeddingScale = 1.0
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case seed, alignment, overlap, beta
-        case hiddenWidth = "hidden_width"
-        case vocabularySize = "vocabulary_size"
-        case trainPrompts = "train_prompts"
-        case testPrompts = "test_prompts"
-        case pairsPerPrompt = "pairs_per_prompt"
-        case templateLength = "template_length"
-        case answersPerStance = "answers_per_stance"
-        case templateStance = "template_stance"
-        case lexicalWeight = "lexical_weight"
-        case promptWeight = "prompt_weight"
-        case memoryDecay = "memory_decay"
-        case unembeddingScale = "unembedding_scale"
+    /// `task.seed`, `task.alignment`, ...: the shared settings read and written as the task's own.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<MeaningModelSettings, Value>) -> Value {
+        get { shared[keyPath: keyPath] }
+        set { shared[keyPath: keyPath] = newValue }
+    }
+
+    private enum OwnKeys: String, CodingKey {
+        case pairsPerPrompt, templateLength, overlap, templateStance, memoryDecay
+    }
+
+    /// The shared settings and the task's own, in one flat object.
+    public func encode(to encoder: Encoder) throws {
+        try shared.encode(to: encoder)
+        var container = encoder.container(keyedBy: OwnKeys.self)
+        try container.encode(pairsPerPrompt, forKey: .pairsPerPrompt)
+        try container.encode(templateLength, forKey: .templateLength)
+        try container.encode(overlap, forKey: .overlap)
+        try container.encode(templateStance, forKey: .templateStance)
+        try container.encode(memoryDecay, forKey: .memoryDecay)
+    }
+
+    public init(from decoder: Decoder) throws {
+        shared = try MeaningModelSettings(from: decoder)
+        let container = try decoder.container(keyedBy: OwnKeys.self)
+        pairsPerPrompt = try container.decode(type(of: pairsPerPrompt).self, forKey: .pairsPerPrompt)
+        templateLength = try container.decode(type(of: templateLength).self, forKey: .templateLength)
+        overlap = try container.decode(type(of: overlap).self, forKey: .overlap)
+        templateStance = try container.decode(type(of: templateStance).self, forKey: .templateStance)
+        memoryDecay = try container.decode(type(of: memoryDecay).self, forKey: .memoryDecay)
     }
 
     /// The default, documented above.
@@ -89,30 +85,30 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
         func fail(_ field: String, _ problem: String) -> InstanceValidationError {
             InstanceValidationError(field: field, problem: problem)
         }
-        guard hiddenWidth >= 4 else { throw fail("hidden width", "must be at least 4, got \(hiddenWidth)") }
-        guard trainPrompts >= 1, testPrompts >= 1 else { throw fail("prompts", "need at least one train and one test prompt") }
+        guard shared.hiddenWidth >= 4 else { throw fail("hidden width", "must be at least 4, got \(shared.hiddenWidth)") }
+        guard shared.trainPrompts >= 1, shared.testPrompts >= 1 else { throw fail("prompts", "need at least one train and one test prompt") }
         guard pairsPerPrompt >= 1 else { throw fail("pairs per prompt", "must be at least 1") }
         guard templateLength >= 1 else { throw fail("template length", "must be at least 1") }
-        guard answersPerStance >= 1 else { throw fail("answers per stance", "must be at least 1") }
-        guard (0...1).contains(alignment) else { throw fail("alignment", "must lie in [0, 1], got \(alignment)") }
+        guard shared.answersPerStance >= 1 else { throw fail("answers per stance", "must be at least 1") }
+        guard (0...1).contains(shared.alignment) else { throw fail("alignment", "must lie in [0, 1], got \(shared.alignment)") }
         guard (0...1).contains(overlap) else { throw fail("overlap", "must lie in [0, 1], got \(overlap)") }
-        guard beta > 0, beta.isFinite else { throw fail("beta", "must be > 0, got \(beta)") }
+        guard shared.beta > 0, shared.beta.isFinite else { throw fail("beta", "must be > 0, got \(shared.beta)") }
         guard (0..<1).contains(memoryDecay) else { throw fail("memory decay", "must lie in [0, 1)") }
-        guard vocabularySize >= tokensUsed else {
-            throw fail("vocabulary size", "must be at least \(tokensUsed) (the task's own tokens), got \(vocabularySize)")
+        guard shared.vocabularySize >= tokensUsed else {
+            throw fail("vocabulary size", "must be at least \(tokensUsed) (the task's own tokens), got \(shared.vocabularySize)")
         }
     }
 
     /// Tokens the task itself uses: 6 template phrases and 4 answer sets.
-    public var tokensUsed: Int { 6 * templateLength + 4 * answersPerStance }
+    public var tokensUsed: Int { 6 * templateLength + 4 * shared.answersPerStance }
 
     /// How many paraphrase answer tokens per stance are training tokens.
-    public var sharedAnswerCount: Int { Int((overlap * Double(answersPerStance)).rounded()) }
+    public var sharedAnswerCount: Int { Int((overlap * Double(shared.answersPerStance)).rounded()) }
 
     public func make() throws -> Instance {
         try validate()
-        let d = hiddenWidth
-        var space = MeaningSpace(dimension: d, seed: seed)
+        let d = shared.hiddenWidth
+        var space = MeaningSpace(dimension: d, seed: shared.seed)
 
         // Token ids, in blocks.
         var next = 0
@@ -124,22 +120,22 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
         let disagreeTemplates = [block(templateLength), block(templateLength)]
         let paraphraseAgreeTemplate = block(templateLength)
         let paraphraseDisagreeTemplate = block(templateLength)
-        let agreeAnswers = block(answersPerStance)
-        let disagreeAnswers = block(answersPerStance)
-        let newAgreeAnswers = block(answersPerStance)
-        let newDisagreeAnswers = block(answersPerStance)
-        let shared = sharedAnswerCount
-        let paraphraseAgreeAnswers = Array(agreeAnswers.prefix(shared) + newAgreeAnswers.prefix(answersPerStance - shared))
+        let agreeAnswers = block(shared.answersPerStance)
+        let disagreeAnswers = block(shared.answersPerStance)
+        let newAgreeAnswers = block(shared.answersPerStance)
+        let newDisagreeAnswers = block(shared.answersPerStance)
+        let reused = sharedAnswerCount
+        let paraphraseAgreeAnswers = Array(agreeAnswers.prefix(reused) + newAgreeAnswers.prefix(shared.answersPerStance - reused))
         let paraphraseDisagreeAnswers = Array(
-            disagreeAnswers.prefix(shared) + newDisagreeAnswers.prefix(answersPerStance - shared))
+            disagreeAnswers.prefix(reused) + newDisagreeAnswers.prefix(shared.answersPerStance - reused))
 
         // Meanings and lexical identities.
         let agree = space.unit()
         let disagree = space.unit()
         let answerFollows = space.unit()
-        var meaning = [[Double]](repeating: [], count: vocabularySize)
-        var identity = [[Double]](repeating: [], count: vocabularySize)
-        for token in 0..<vocabularySize { identity[token] = space.unit() }
+        var meaning = [[Double]](repeating: [], count: shared.vocabularySize)
+        var identity = [[Double]](repeating: [], count: shared.vocabularySize)
+        for token in 0..<shared.vocabularySize { identity[token] = space.unit() }
         for (stance, templates) in [(agree, agreeTemplates), (disagree, disagreeTemplates)] {
             for template in templates {
                 for token in template {
@@ -155,21 +151,21 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
         {
             for (position, token) in paraphraseTemplate.enumerated() {
                 let original = space.normalized(space.combination(originals.map { (1, meaning[$0[position]]) }))
-                meaning[token] = space.aligned(cosine: alignment, with: original)
+                meaning[token] = space.aligned(cosine: shared.alignment, with: original)
             }
         }
         for (stance, newAnswers) in [(agree, newAgreeAnswers), (disagree, newDisagreeAnswers)] {
-            for token in newAnswers { meaning[token] = space.aligned(cosine: alignment, with: stance) }
+            for token in newAnswers { meaning[token] = space.aligned(cosine: shared.alignment, with: stance) }
         }
-        let prompts = (0..<(trainPrompts + testPrompts)).map { _ in space.unit() }
+        let prompts = (0..<(shared.trainPrompts + shared.testPrompts)).map { _ in space.unit() }
 
         func representation(prompt: Int, tokens: [Int]) -> Matrix {
             var rows: [[Double]] = []
             var memory = [Double](repeating: 0, count: d)
-            rows.append(space.combination([(promptWeight, prompts[prompt])]))
+            rows.append(space.combination([(shared.promptWeight, prompts[prompt])]))
             for token in tokens {
                 memory = space.combination([(memoryDecay, memory), (1, meaning[token])])
-                rows.append(space.combination([(promptWeight, prompts[prompt]), (1, memory), (lexicalWeight, identity[token])]))
+                rows.append(space.combination([(shared.promptWeight, prompts[prompt]), (1, memory), (shared.lexicalWeight, identity[token])]))
             }
             return Matrix(rowVectors: rows)
         }
@@ -195,8 +191,8 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
             }
             return pairs
         }
-        let trainRange = 0..<trainPrompts
-        let testRange = trainPrompts..<(trainPrompts + testPrompts)
+        let trainRange = 0..<shared.trainPrompts
+        let testRange = shared.trainPrompts..<(shared.trainPrompts + shared.testPrompts)
         let train = addPairs(set: "train", prompts: trainRange, chosenTemplates: agreeTemplates, chosenAnswers: agreeAnswers,
                              rejectedTemplates: disagreeTemplates, rejectedAnswers: disagreeAnswers)
         let test = addPairs(set: "test", prompts: testRange, chosenTemplates: agreeTemplates, chosenAnswers: agreeAnswers,
@@ -210,10 +206,10 @@ public struct TokenShiftTask: Codable, Sendable, Equatable {
             chosenAnswers: paraphraseAgreeAnswers, rejectedTemplates: [paraphraseDisagreeTemplate],
             rejectedAnswers: paraphraseDisagreeAnswers)
 
-        let unembedding = GaussianSampling.matrix(rows: vocabularySize, columns: d,
-                                                  scale: unembeddingScale / Double(d).squareRoot(), using: &space.generator)
+        let unembedding = GaussianSampling.matrix(rows: shared.vocabularySize, columns: d,
+                                                  scale: shared.unembeddingScale / Double(d).squareRoot(), using: &space.generator)
         return try Instance(
-            beta: beta, unembedding: unembedding, sequences: sequences, train: train,
+            beta: shared.beta, unembedding: unembedding, sequences: sequences, train: train,
             evaluationSets: [
                 EvaluationSet(name: "train", pairs: train), EvaluationSet(name: "test", pairs: test),
                 EvaluationSet(name: "paraphrase", pairs: paraphrased),

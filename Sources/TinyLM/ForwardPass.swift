@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import LinearAlgebra
+import TheorycheckCore
 
 /// The tape variables of one forward pass of a `TinyLM` over a `TokenBatch`.
 ///
@@ -84,7 +85,7 @@ extension TinyLM {
         try configuration.checkFits(length: batch.paddedLength)
         for (index, sequence) in batch.sequences.enumerated() {
             if let bad = sequence.first(where: { $0 < 0 || $0 >= configuration.vocabularySize }) {
-                throw TinyLMConfigurationError(
+                throw ConfigurationError(
                     "sequence \(index) contains token id \(bad), outside the vocabulary 0..<\(configuration.vocabularySize)")
             }
         }

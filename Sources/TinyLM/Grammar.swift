@@ -1,4 +1,5 @@
 import Foundation
+import TheorycheckCore
 
 /// A finite, non-recursive context-free grammar read from JSON, the source of the synthetic pretraining
 /// corpus (data/agreeableness-grammar.json).
@@ -7,7 +8,7 @@ import Foundation
 /// `name`, any other string is literal text. Sampling picks alternatives uniformly, so synonyms listed
 /// as alternatives of one rule appear equally often and in identical contexts.
 ///
-/// Validation (throws `TinyLMConfigurationError`): the start rule exists, names are unique, every rule
+/// Validation (throws `ConfigurationError`): the start rule exists, names are unique, every rule
 /// has alternatives, every reference is defined, and no rule reaches itself (so every expansion ends).
 public struct Grammar: Codable, Equatable, Sendable {
     public struct Rule: Codable, Equatable, Sendable {
@@ -45,28 +46,29 @@ public struct Grammar: Codable, Equatable, Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TinyLMConfigurationError("cannot read the grammar file \(url.path): \(error.localizedDescription)")
+            throw ConfigurationError("cannot read the grammar file \(url.path): \(error.localizedDescription)")
         }
         do {
             self = try JSONDecoder().decode(Grammar.self, from: data)
-        } catch let error as TinyLMConfigurationError {
-            throw TinyLMConfigurationError("\(url.path): \(error.message)")
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(url.path): \(error.message)")
         } catch {
-            throw TinyLMConfigurationError("\(url.path) is not a grammar file: \(error)")
+            throw ConfigurationError("\(url.path) is not a grammar file: \(error)")
         }
     }
 
-    /// data/agreeableness-grammar.json of this source tree (found relative to this source file, so it is
-    /// available to tests and to binaries run from a checkout).
-    public static var agreeablenessFileURL: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("data").appendingPathComponent("agreeableness-grammar.json")
+    /// The shipped agreeableness grammar file, a resource of this module (`Resources/`, linked from
+    /// `data/` in the source tree), so a built binary finds it from any working directory.
+    public static var agreeablenessFileURL: URL? {
+        Bundle.module.url(forResource: "agreeableness-grammar", withExtension: "json")
     }
 
     /// The shipped agreeableness grammar.
     public static func agreeableness() throws -> Grammar {
-        try Grammar(contentsOf: agreeablenessFileURL)
+        guard let url = agreeablenessFileURL else {
+            throw ConfigurationError("the agreeableness grammar is missing from this build's resources; rebuild theorycheck")
+        }
+        return try Grammar(contentsOf: url)
     }
 
     private static func reference(_ symbol: String) -> String? {
@@ -80,16 +82,16 @@ public struct Grammar: Codable, Equatable, Sendable {
     private func validate() throws {
         var seen = Set<String>()
         for rule in rules {
-            if !seen.insert(rule.name).inserted { throw TinyLMConfigurationError("grammar rule \(rule.name) is defined twice") }
+            if !seen.insert(rule.name).inserted { throw ConfigurationError("grammar rule \(rule.name) is defined twice") }
             if rule.alternatives.isEmpty || rule.alternatives.contains(where: \.isEmpty) {
-                throw TinyLMConfigurationError("grammar rule \(rule.name) has an empty alternative list or an empty alternative")
+                throw ConfigurationError("grammar rule \(rule.name) has an empty alternative list or an empty alternative")
             }
         }
-        if !seen.contains(start) { throw TinyLMConfigurationError("the grammar's start rule \(start) is not defined") }
+        if !seen.contains(start) { throw ConfigurationError("the grammar's start rule \(start) is not defined") }
         for rule in rules {
             for symbol in rule.alternatives.joined() {
                 if let name = Self.reference(symbol), !seen.contains(name) {
-                    throw TinyLMConfigurationError("grammar rule \(rule.name) refers to @\(name), which is not defined")
+                    throw ConfigurationError("grammar rule \(rule.name) refers to @\(name), which is not defined")
                 }
             }
         }
@@ -98,7 +100,7 @@ public struct Grammar: Codable, Equatable, Sendable {
         var state: [String: Int] = [:]
         func visit(_ name: String) throws {
             if state[name] == 2 { return }
-            if state[name] == 1 { throw TinyLMConfigurationError("grammar rule \(name) reaches itself; the grammar must not be recursive") }
+            if state[name] == 1 { throw ConfigurationError("grammar rule \(name) reaches itself; the grammar must not be recursive") }
             state[name] = 1
             for symbol in table[name]!.alternatives.joined() {
                 if let child = Self.reference(symbol) { try visit(child) }

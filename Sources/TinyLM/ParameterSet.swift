@@ -1,5 +1,6 @@
 import Autodiff
 import LinearAlgebra
+import TheorycheckCore
 
 /// Named parameter matrices in a fixed order, each trainable or frozen.
 ///
@@ -61,7 +62,7 @@ public struct ParameterSet: Sendable, Equatable {
     /// Throws if a name is not in the set.
     public mutating func freezeAll(except trainableNames: Set<String>) throws {
         for name in trainableNames.sorted() where indexByName[name] == nil {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "cannot keep \(name) trainable: there is no such parameter (known: \(names.joined(separator: ", ")))")
         }
         isTrainable = names.map { trainableNames.contains($0) }

@@ -1,5 +1,6 @@
 import Autodiff
 import LinearAlgebra
+import TheorycheckCore
 
 /// How to pretrain a `TinyLM` on a grammar's corpus. Codable so every run can print what it used.
 public struct PretrainingConfiguration: Codable, Equatable, Sendable {
@@ -32,13 +33,13 @@ public struct PretrainingConfiguration: Codable, Equatable, Sendable {
                                                        heldOutDocuments: 40)
 
     public func validate() throws {
-        if steps < 0 { throw TinyLMConfigurationError("steps is \(steps); it must be 0 or more") }
-        if batchSize < 1 { throw TinyLMConfigurationError("batchSize is \(batchSize); it must be at least 1") }
+        if steps < 0 { throw ConfigurationError("steps is \(steps); it must be 0 or more") }
+        if batchSize < 1 { throw ConfigurationError("batchSize is \(batchSize); it must be at least 1") }
         if trainingDocuments < 1 || heldOutDocuments < 1 {
-            throw TinyLMConfigurationError("trainingDocuments and heldOutDocuments must both be at least 1")
+            throw ConfigurationError("trainingDocuments and heldOutDocuments must both be at least 1")
         }
         if !(adam.learningRate > 0 && adam.learningRate.isFinite) {
-            throw TinyLMConfigurationError("the Adam learning rate is \(adam.learningRate); it must be positive")
+            throw ConfigurationError("the Adam learning rate is \(adam.learningRate); it must be positive")
         }
     }
 }
@@ -65,7 +66,7 @@ public struct PretrainingCorpus: Sendable, Equatable {
         while heldOut.count < configuration.heldOutDocuments {
             attempts += 1
             if attempts > 100 * configuration.heldOutDocuments {
-                throw TinyLMConfigurationError(
+                throw ConfigurationError(
                     "the grammar gave only \(heldOut.count) documents outside the training set; lower trainingDocuments or heldOutDocuments")
             }
             let document = try tokenizer.encodeDocument(grammar.sample(using: &heldOutGenerator))
@@ -112,7 +113,7 @@ public enum Pretraining {
     {
         try configuration.validate()
         if corpus.tokenizer.count != model.configuration.vocabularySize {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "the model's vocabularySize is \(model.configuration.vocabularySize) but the corpus has \(corpus.tokenizer.count) tokens; build the configuration from the corpus's tokenizer")
         }
         var trained = model

@@ -1,5 +1,6 @@
 import Autodiff
 import LinearAlgebra
+import TheorycheckCore
 
 /// The optimizer of a reward-model run: Adam for the experiments, plain gradient descent for the
 /// comparisons with the closed forms (which describe theta <- theta - eta grad L).
@@ -39,10 +40,10 @@ public struct RewardTrainingConfiguration: Codable, Equatable, Sendable {
     public func validate() throws {
         let rate = optimizer.learningRate
         if !(rate > 0 && rate.isFinite) {
-            throw TinyLMConfigurationError("the learning rate is \(rate); it must be a positive number")
+            throw ConfigurationError("the learning rate is \(rate); it must be a positive number")
         }
         if let batchSize, batchSize < 1 {
-            throw TinyLMConfigurationError("the batch size is \(batchSize); use at least 1 pair per step, or full batch")
+            throw ConfigurationError("the batch size is \(batchSize); use at least 1 pair per step, or full batch")
         }
     }
 }
@@ -71,7 +72,7 @@ public struct RewardModelTrainer {
 
     public init(model: TinyLMRewardModel, pairs: [TokenPreferencePair], configuration: RewardTrainingConfiguration) throws {
         try configuration.validate()
-        if pairs.isEmpty { throw TinyLMConfigurationError("there are no training pairs") }
+        if pairs.isEmpty { throw ConfigurationError("there are no training pairs") }
         _ = try model.batch(pairs.map(\.chosenSequence) + pairs.map(\.rejectedSequence))  // every pair fits
         self.model = model
         self.pairs = pairs

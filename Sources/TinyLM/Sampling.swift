@@ -1,6 +1,7 @@
 import Autodiff
 import Foundation
 import LinearAlgebra
+import TheorycheckCore
 
 /// How `TinyLM.sample` draws responses. Codable so a run can print what it used.
 public struct SamplingConfiguration: Codable, Equatable, Sendable {
@@ -25,13 +26,13 @@ public struct SamplingConfiguration: Codable, Equatable, Sendable {
     /// Throws the first problem found, as a sentence that says what to change.
     public func validate(vocabularySize: Int) throws {
         if !(0..<vocabularySize).contains(endOfSequence) {
-            throw TinyLMConfigurationError("the end token \(endOfSequence) is outside the vocabulary 0..<\(vocabularySize)")
+            throw ConfigurationError("the end token \(endOfSequence) is outside the vocabulary 0..<\(vocabularySize)")
         }
-        if maxNewTokens < 1 { throw TinyLMConfigurationError("maxNewTokens is \(maxNewTokens); draw at least 1 token") }
+        if maxNewTokens < 1 { throw ConfigurationError("maxNewTokens is \(maxNewTokens); draw at least 1 token") }
         if !(temperature > 0 && temperature.isFinite) {
-            throw TinyLMConfigurationError("the sampling temperature is \(temperature); it must be a positive number such as 1")
+            throw ConfigurationError("the sampling temperature is \(temperature); it must be a positive number such as 1")
         }
-        if batchSize < 1 { throw TinyLMConfigurationError("batchSize is \(batchSize); it must be at least 1") }
+        if batchSize < 1 { throw ConfigurationError("batchSize is \(batchSize); it must be at least 1") }
     }
 }
 
@@ -81,12 +82,12 @@ extension TinyLM {
         let vocabularySize = configuration.vocabularySize
         try sampling.validate(vocabularySize: vocabularySize)
         for (index, prompt) in prompts.enumerated() {
-            if prompt.isEmpty { throw TinyLMConfigurationError("prompt \(index) is empty; give at least one token") }
+            if prompt.isEmpty { throw ConfigurationError("prompt \(index) is empty; give at least one token") }
             if let bad = prompt.first(where: { !(0..<vocabularySize).contains($0) }) {
-                throw TinyLMConfigurationError("prompt \(index) contains token id \(bad), outside the vocabulary 0..<\(vocabularySize)")
+                throw ConfigurationError("prompt \(index) contains token id \(bad), outside the vocabulary 0..<\(vocabularySize)")
             }
             if prompt.count + sampling.maxNewTokens > configuration.contextLength {
-                throw TinyLMConfigurationError(
+                throw ConfigurationError(
                     "prompt \(index) has \(prompt.count) tokens; with maxNewTokens \(sampling.maxNewTokens) it needs contextLength \(prompt.count + sampling.maxNewTokens), the model has \(configuration.contextLength)")
             }
         }

@@ -17,8 +17,8 @@ public struct TinyLMBenchmarkCase: Codable, Equatable, Sendable {
     public let tokensPerSecond: Double
 
     enum CodingKeys: String, CodingKey {
-        case vocabularySize = "V"
-        case width = "d"
+        case vocabularySize
+        case width
         case layers, heads
         case contextLength = "context"
         case batchSize = "batch"

@@ -1,3 +1,4 @@
+import TheorycheckCore
 /// The size of a `TinyLM`: a value that can be printed, saved (Codable) and validated before any
 /// parameter is allocated.
 ///
@@ -53,44 +54,33 @@ public struct TinyLMConfiguration: Codable, Equatable, Sendable {
     /// Throws the first problem found, as a sentence that says what to change.
     public func validate() throws {
         if vocabularySize < 2 {
-            throw TinyLMConfigurationError("vocabularySize is \(vocabularySize); a language model needs at least 2 tokens")
+            throw ConfigurationError("vocabularySize is \(vocabularySize); a language model needs at least 2 tokens")
         }
-        if width < 1 { throw TinyLMConfigurationError("width is \(width); set it to a positive number such as 64") }
-        if layers < 1 { throw TinyLMConfigurationError("layers is \(layers); use at least 1 transformer block") }
-        if heads < 1 { throw TinyLMConfigurationError("heads is \(heads); use at least 1 attention head") }
+        if width < 1 { throw ConfigurationError("width is \(width); set it to a positive number such as 64") }
+        if layers < 1 { throw ConfigurationError("layers is \(layers); use at least 1 transformer block") }
+        if heads < 1 { throw ConfigurationError("heads is \(heads); use at least 1 attention head") }
         if width % heads != 0 {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "heads (\(heads)) must divide width (\(width)); choose a width that is a multiple of the head count")
         }
         if contextLength < 2 {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "contextLength is \(contextLength); it must be at least 2 (<bos> plus one token to predict)")
         }
-        if mlpWidth < 1 { throw TinyLMConfigurationError("mlpWidth is \(mlpWidth); set it to a positive number such as 4 * width") }
+        if mlpWidth < 1 { throw ConfigurationError("mlpWidth is \(mlpWidth); set it to a positive number such as 4 * width") }
         if !(layerNormEpsilon > 0 && layerNormEpsilon.isFinite) {
-            throw TinyLMConfigurationError("layerNormEpsilon is \(layerNormEpsilon); it must be a small positive number such as 1e-5")
+            throw ConfigurationError("layerNormEpsilon is \(layerNormEpsilon); it must be a small positive number such as 1e-5")
         }
         if !(initialScale > 0 && initialScale.isFinite) {
-            throw TinyLMConfigurationError("initialScale is \(initialScale); it must be a positive number such as 0.02")
+            throw ConfigurationError("initialScale is \(initialScale); it must be a positive number such as 0.02")
         }
     }
 
     /// Throws when a sequence of `length` tokens does not fit the context.
     public func checkFits(length: Int) throws {
         if length > contextLength {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "a sequence of \(length) tokens does not fit contextLength \(contextLength); raise contextLength to at least \(length)")
         }
     }
-}
-
-/// A configuration or input the model cannot accept, with a sentence saying what to change.
-public struct TinyLMConfigurationError: Error, Equatable, CustomStringConvertible {
-    public let message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
 }

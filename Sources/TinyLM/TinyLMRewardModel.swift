@@ -1,7 +1,8 @@
 import Autodiff
 import LinearAlgebra
+import TheorycheckCore
 
-/// A reward model on a `TinyLM` backbone: any of the five `RewardModelType`s (docs/theory.md §1).
+/// A reward model on a `TinyLM` backbone: any of the five `RewardModelKind`s (docs/theory.md §1).
 ///
 ///     ex_rm        r = <u, h_{x,y}>                                      h at the last position
 ///     ex_rm_mean   r = <u, (1/L) sum_{k=1..L} h_{x,y<=k}>
@@ -33,7 +34,7 @@ public struct TinyLMRewardModel: Sendable {
     /// pi_ref for `.implicit`: the backbone as it was given, never trained.
     public let reference: TinyLM?
 
-    public var type: RewardModelType { configuration.type }
+    public var type: RewardModelKind { configuration.type }
 
     /// Builds the model and freezes what Assumption 1 keeps fixed when `readoutOnly` is set. Throws for a
     /// configuration the backbone cannot serve (bad beta, verifier tokens outside the vocabulary).
@@ -68,8 +69,8 @@ public struct TinyLMRewardModel: Sendable {
     /// longer than the backbone's context.
     public func batch(_ items: [PromptResponse]) throws -> TokenBatch {
         for item in items {
-            if item.prompt.isEmpty { throw TinyLMConfigurationError("a prompt is empty; it needs at least a <bos> token") }
-            if item.response.isEmpty { throw TinyLMConfigurationError("a response is empty; it needs at least one token") }
+            if item.prompt.isEmpty { throw ConfigurationError("a prompt is empty; it needs at least a <bos> token") }
+            if item.response.isEmpty { throw ConfigurationError("a response is empty; it needs at least one token") }
         }
         let batch = try TokenBatch(items.map(encoded), responseStarts: items.map(\.prompt.count))
         try backbone.check(batch)

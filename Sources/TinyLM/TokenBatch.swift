@@ -1,3 +1,4 @@
+import TheorycheckCore
 /// Sequences of token ids for one forward pass, right-padded to a common length.
 ///
 /// Padding sits after every real token, and attention is causal, so a position's outputs never depend
@@ -14,20 +15,20 @@ public struct TokenBatch: Sendable, Equatable {
     /// The longest sequence's length, which every row block is padded to.
     public let paddedLength: Int
 
-    /// Throws a `TinyLMConfigurationError` for an empty batch, an empty or one-token sequence, or a
+    /// Throws a `ConfigurationError` for an empty batch, an empty or one-token sequence, or a
     /// response start outside 1..<(length).
     public init(_ sequences: [[Int]], responseStarts: [Int]? = nil) throws {
-        if sequences.isEmpty { throw TinyLMConfigurationError("the batch has no sequences") }
+        if sequences.isEmpty { throw ConfigurationError("the batch has no sequences") }
         for (index, sequence) in sequences.enumerated() where sequence.count < 2 {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "sequence \(index) has \(sequence.count) tokens; it needs at least 2 (a context and a token to predict)")
         }
         let starts = responseStarts ?? Array(repeating: 1, count: sequences.count)
         if starts.count != sequences.count {
-            throw TinyLMConfigurationError("\(starts.count) response starts for \(sequences.count) sequences")
+            throw ConfigurationError("\(starts.count) response starts for \(sequences.count) sequences")
         }
         for (index, start) in starts.enumerated() where start < 1 || start >= sequences[index].count {
-            throw TinyLMConfigurationError(
+            throw ConfigurationError(
                 "sequence \(index): response start \(start) must be in 1..<\(sequences[index].count) (after at least one prompt token, before the end)")
         }
         self.sequences = sequences

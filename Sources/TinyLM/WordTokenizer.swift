@@ -1,3 +1,4 @@
+import TheorycheckCore
 /// A word-level tokenizer with a closed vocabulary.
 ///
 /// Text is lowercased and split at whitespace, and each of `. , : ; ! ?` is a token of its own, so
@@ -76,7 +77,7 @@ public struct WordTokenizer: Codable, Equatable, Sendable {
     public func encode(_ text: String) throws -> [Int] {
         try Self.words(in: text).map { word in
             guard let id = idByWord[word] else {
-                throw TinyLMConfigurationError("the word \"\(word)\" in \"\(text)\" is not in the vocabulary of \(count) words")
+                throw ConfigurationError("the word \"\(word)\" in \"\(text)\" is not in the vocabulary of \(count) words")
             }
             return id
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LanguageModelExperiments
+import Experiments
 import TinyLM
 
 struct BenchCommand: ParsableCommand {
@@ -41,7 +41,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         _ = try selectedSizes()
-        guard repeats >= 1 else { throw ValidationError("--repeats must be 1 or more, got \(repeats)") }
+        try OptionBounds.require(repeats, in: 1...100, "repeats")
     }
 
     func selectedSizes() throws -> [BenchmarkSize] {

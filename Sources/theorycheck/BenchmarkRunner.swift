@@ -23,10 +23,10 @@ struct BenchmarkCaseResult: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case rm, size
-        case vocabularySize = "V"
-        case hiddenWidth = "d"
-        case trainPairs = "n"
-        case responseLength = "L"
+        case vocabularySize
+        case hiddenWidth
+        case trainPairs
+        case responseLength
         case contexts
         case trainContexts = "train_contexts"
         case flopsPerStep = "flops_per_step"

@@ -1,8 +1,10 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
-import LanguageModelExperiments
 import Reports
 import Tasks
+import TheorycheckCore
 import TinyLM
 
 struct HamiltonianCommand: ParsableCommand {
@@ -87,26 +89,17 @@ struct HamiltonianCommand: ParsableCommand {
         guard edgeProbability.isFinite, edgeProbability >= 0, edgeProbability < 1 else {
             throw ValidationError("--edge-probability must lie in [0, 1) (1 leaves no non-cycle permutation), got \(edgeProbability)")
         }
-        guard trainCount >= 1 else { throw ValidationError("--train must be at least 1, got \(trainCount)") }
-        guard testCount >= 1 else { throw ValidationError("--test must be at least 1, got \(testCount)") }
-        guard width >= 1, heads >= 1, width % heads == 0 else {
-            throw ValidationError("--width (\(width)) must be a positive multiple of --heads (\(heads))")
-        }
-        guard layers >= 1 else { throw ValidationError("--layers must be at least 1, got \(layers)") }
-        guard referenceSteps >= 0 else { throw ValidationError("--reference-steps must be 0 or more, got \(referenceSteps)") }
-        guard referenceLR > 0, referenceLR.isFinite else {
-            throw ValidationError("--reference-lr must be a positive number, got \(referenceLR)")
-        }
-        guard steps >= 0 else { throw ValidationError("--steps must be 0 or more, got \(steps)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a positive number, got \(beta)") }
-        guard samplesPerGraph >= 1 else {
-            throw ValidationError("--samples-per-graph must be at least 1, got \(samplesPerGraph)")
-        }
-        guard temperature > 0, temperature.isFinite else {
-            throw ValidationError("--temperature must be a positive number, got \(temperature)")
-        }
+        try OptionBounds.require(trainCount, in: 1...100_000, "train")
+        try OptionBounds.require(testCount, in: 1...10_000, "test")
+        try TinyLMShapeBounds.check(width: width, layers: layers, heads: heads)
+        try OptionBounds.require(referenceSteps, in: 0...1_000_000, "reference-steps")
+        try OptionBounds.requirePositive(referenceLR, "reference-lr", maximum: 1e3)
+        try OptionBounds.require(steps, in: 0...1_000_000, "steps")
+        try OptionBounds.require(batchSize, in: 1...4096, "batch-size")
+        try OptionBounds.requirePositive(lr, "lr", maximum: 1e3)
+        try OptionBounds.requirePositive(beta, "beta", maximum: 1e6)
+        try OptionBounds.require(samplesPerGraph, in: 1...10_000, "samples-per-graph")
+        try OptionBounds.require(temperature, in: 1e-3...1e3, "temperature")
     }
 
     var experimentConfig: HamiltonianExperimentConfig {
@@ -132,28 +125,18 @@ struct HamiltonianCommand: ParsableCommand {
         let experiment: HamiltonianExperiment
         do {
             experiment = try HamiltonianExperiment(experimentConfig)
-        } catch let error as HamiltonianCyclesConfigError {
-            throw CLIError(error.description)
-        } catch let error as TinyLMConfigurationError {
+        } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
         var lines: [HamiltonianExperiment.Stage: ProgressLine] = [:]
+        let whole = ProgressLine("hamiltonian", quiet: output.quiet)
         let result = try experiment.run { stage, done, total in
-            let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)")
+            let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)", quiet: output.quiet)
             lines[stage] = line
             line.update(done, of: total)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         // The runtime goes to stderr only: stdout and the report stay identical from run to run.
-        FileHandle.standardError.write(Data("hamiltonian: finished in \(NumberFormat.fixed(seconds, decimals: 1)) s\n".utf8))
-        if let path = output.report {
-            try writeAtomically(HamiltonianReport(result: result, command: regeneratingCommand()).markdown(), to: path)
-        }
-        if output.json {
-            try printJSON(result)
-        } else {
-            print(HamiltonianReport(result: result, command: "").terminalSummary())
-        }
+        whole.note("finished")
+        try emit(HamiltonianReport(result: result), output)
     }
 }

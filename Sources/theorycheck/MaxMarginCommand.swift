@@ -1,3 +1,4 @@
+import ExperimentReports
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -36,68 +37,8 @@ struct MaxMarginCommand: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let report = MaxMarginReport(outcome: outcome, pairs: z.rows, width: z.columns)
-        if json {
-            try printJSON(report)
-        } else {
-            print(report.text)
-        }
+        try emit(MaxMarginReport(outcome: outcome, pairs: z.rows, width: z.columns), json: json)
     }
 }
 
 extension MaxMarginMethod: ExpressibleByArgument {}
-
-/// What `maxmargin` prints.
-struct MaxMarginReport: Encodable {
-    let outcome: MaxMarginOutcome
-    let pairs: Int
-    let width: Int
-
-    enum CodingKeys: String, CodingKey {
-        case separable, separator, margin, support, method, pairs, width
-        case dualWeights = "dual_weights"
-        case kkt = "kkt_worst_relative_violation"
-        case hullWeights = "hull_weights"
-        case residual, message
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(pairs, forKey: .pairs)
-        try container.encode(width, forKey: .width)
-        switch outcome {
-        case .separable(let solution):
-            try container.encode(true, forKey: .separable)
-            try container.encode(solution.separator, forKey: .separator)
-            try container.encode(solution.margin, forKey: .margin)
-            try container.encode(solution.supportIndices, forKey: .support)
-            try container.encode(solution.dualWeights, forKey: .dualWeights)
-            try container.encode(solution.kkt.worstRelativeViolation, forKey: .kkt)
-            try container.encode(solution.method.rawValue, forKey: .method)
-        case .nonSeparable(let certificate):
-            try container.encode(false, forKey: .separable)
-            try container.encode(certificate.supportIndices, forKey: .support)
-            try container.encode(certificate.hullWeights, forKey: .hullWeights)
-            try container.encode(certificate.residual, forKey: .residual)
-            try container.encode(certificate.method.rawValue, forKey: .method)
-            try container.encode(certificate.description, forKey: .message)
-        }
-    }
-
-    var text: String {
-        switch outcome {
-        case .separable(let solution):
-            let support = solution.supportIndices.map(String.init).joined(separator: ", ")
-            return """
-                Separable: \(pairs) training differences in R^\(width).
-                margin 1/|u*| = \(solution.margin)
-                |u*| = \(BLAS.norm(solution.separator))
-                support pairs (\(solution.supportIndices.count)): \(support)
-                KKT worst relative violation: \(solution.kkt.worstRelativeViolation) (\(solution.method.rawValue))
-                u* (use --json for the vector).
-                """
-        case .nonSeparable(let certificate):
-            return "Not separable: \(pairs) training differences in R^\(width).\n\(certificate)"
-        }
-    }
-}

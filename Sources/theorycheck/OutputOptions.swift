@@ -1,6 +1,8 @@
+import TheorycheckCore
 import ArgumentParser
-import Reports
+import ExperimentReports
 import Foundation
+import Reports
 
 /// Options every reporting subcommand shares.
 struct OutputOptions: ParsableArguments {
@@ -9,6 +11,9 @@ struct OutputOptions: ParsableArguments {
 
     @Option(name: .long, help: "Write a markdown report (with SVG plots beside it) to this path.")
     var report: String?
+
+    @Flag(name: .long, help: "No progress lines on standard error (errors are still printed).")
+    var quiet = false
 }
 
 /// A failure the user can fix (a bad file, an impossible setting): one line on stderr, exit code 1.
@@ -20,14 +25,32 @@ struct CLIError: Error, CustomStringConvertible {
     }
 }
 
-/// Encodes `value` as sorted, pretty JSON and prints it.
+/// The last step of every subcommand: the JSON document or the terminal text on standard output, and
+/// the report when `--report` asks for one. Everything is computed before anything is written, so a
+/// failure (a non-finite figure, an unwritable path) leaves no output half-made.
+func emit<P: Presentation>(_ presentation: P, _ output: OutputOptions) throws {
+    let text = output.json ? try jsonText(presentation.jsonDocument) : presentation.terminalText
+    if let path = output.report {
+        guard let bundle = try presentation.reportBundle(reportPath: path, command: regeneratingCommand()) else {
+            throw CLIError("this command writes no report; leave out --report")
+        }
+        try writeReport(bundle, to: path)
+    }
+    print(text)
+}
+
+/// `value` as the JSON every command prints (`JSONOutput`), or one line saying which figure was not finite.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    do {
+        return try JSONOutput.encode(value)
+    } catch let error as NonFiniteJSONError {
+        throw CLIError(error.description)
+    }
+}
+
+/// Encodes `value` as sorted, pretty, snake_case JSON and prints it.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = try encoder.encode(value)
-    print(String(decoding: data, as: UTF8.self))
+    print(try jsonText(value))
 }
 
 /// Writes `text` to `path` atomically, so a failure never leaves a half-written file.
@@ -41,22 +64,6 @@ func writeAtomically(_ text: String, to path: String) throws {
     }
 }
 
-/// A progress line on standard error, overwritten in place; silent when stderr is not a terminal.
-struct ProgressLine {
-    let label: String
-    private let enabled = isatty(STDERR_FILENO) != 0
-
-    init(_ label: String) {
-        self.label = label
-    }
-
-    func update(_ done: Int, of total: Int) {
-        guard enabled, total > 0, done == total || done % max(1, total / 100) == 0 else { return }
-        FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)".utf8))
-        if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-}
-
 /// Writes a report and its figures (each file atomically), or fails with one line naming the path.
 func writeReport(_ bundle: ReportBundle, to path: String) throws {
     do {
@@ -66,11 +73,7 @@ func writeReport(_ bundle: ReportBundle, to path: String) throws {
     }
 }
 
-/// A sink for the progress lines of long experiments: each line on stderr when it is a terminal, else
-/// nothing (scripts that capture stderr get only errors).
-func progressLinesToTerminal() -> @Sendable (String) -> Void {
-    let verbose = isatty(STDERR_FILENO) != 0
-    return { line in
-        if verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-    }
+/// The last step of a subcommand without a report: JSON or the terminal text on standard output.
+func emit<P: Presentation>(_ presentation: P, json: Bool) throws {
+    print(json ? try jsonText(presentation.jsonDocument) : presentation.terminalText)
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
-import LanguageModelExperiments
+import TheorycheckCore
 import TinyLM
 
 /// `theorycheck persona`: the paper's controlled token-level shift (Sec. 5.1) with small language models
@@ -68,13 +70,18 @@ struct PersonaCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
-        guard epochs >= 0 else { throw ValidationError("--epochs must be 0 or more, got \(epochs)") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a positive number, got \(beta)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard pretrainingSteps >= 0 else { throw ValidationError("--pretraining-steps must be 0 or more, got \(pretrainingSteps)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try OptionBounds.require(seeds, in: 1...100, "seeds")
+        try OptionBounds.require(epochs, in: 0...10_000, "epochs")
+        try OptionBounds.requirePositive(lr, "lr", maximum: 1e3)
+        try OptionBounds.requirePositive(beta, "beta", maximum: 1e6)
+        try OptionBounds.require(batchSize, in: 1...4096, "batch-size")
+        try OptionBounds.require(trainStatements, in: 1...10_000, "train-statements")
+        try OptionBounds.require(testStatements, in: 1...10_000, "test-statements")
+        try OptionBounds.require(pairsPerStatement, in: 1...100, "pairs-per-statement")
+        try OptionBounds.require(pretrainingSteps, in: 0...1_000_000, "pretraining-steps")
+        try TinyLMShapeBounds.check(width: width, layers: layers, heads: heads)
+        try OptionBounds.require(context, in: 1...4096, "context")
+        try OptionBounds.require(threads, in: 1...64, "threads")
     }
 
     var experimentConfiguration: PersonaConfiguration {
@@ -98,21 +105,14 @@ struct PersonaCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.useSingleThread()
+        let progress = ProgressLine("persona", quiet: output.quiet)
         let result: PersonaResult
         do {
             let experiment = try PersonaExperiment(configuration: experimentConfiguration, grammar: try Grammar.agreeableness())
-            result = try experiment.run(progress: progressLinesToTerminal())
-        } catch let error as TinyLMConfigurationError {
+            result = try experiment.run(progress: progress.lineSink)
+        } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        if let path = output.report {
-            try writeReport(PersonaReport(result: result, commandLine: regeneratingCommand()).bundle(), to: path)
-        }
-        if output.json {
-            try printJSON(result.summary)
-        } else {
-            print(PersonaReport.terminalTable(result))
-        }
+        try emit(PersonaReport(result: result), output)
     }
 }

@@ -1,3 +1,4 @@
+import ExperimentReports
 import ArgumentParser
 import Foundation
 import RewardDynamics
@@ -26,34 +27,12 @@ struct StepCommand: ParsableCommand {
         guard instanceOption.instance != nil else {
             throw ValidationError("--instance is required: the file to take the step on (see `theorycheck help step`)")
         }
-        guard eta > 0, eta.isFinite else { throw ValidationError("--eta must be a positive number, got \(eta)") }
+        try OptionBounds.requirePositive(eta, "eta")
     }
 
     func run() throws {
         let instance = try loadInstanceFile(instanceOption.instance!)
-        let analysis = try StepAnalysis(instance: instance, learningRate: eta)
-        if json {
-            try printJSON(analysis)
-            return
-        }
-        print("One step at eta = \(eta), beta = \(instance.beta)")
-        print("Bradley-Terry loss before the step: EX-RM \(format(analysis.loss[.explicit]!)), IM-RM \(format(analysis.loss[.implicit]!))")
-        print("")
-        let header = ["sequence", "EX reward", "EX exact", "EX pred", "IM reward", "IM exact", "IM pred", "identity",
-                      "competition", "d ln pi"]
-        print(header.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " "))
-        for id in instance.sequenceIDs {
-            let entry = analysis.sequences[id]!
-            let cells = [String(id.prefix(12))] + [
-                entry.explicit.reward, entry.explicit.exactDelta, entry.explicit.predictedDelta, entry.implicit.reward,
-                entry.implicit.exactDelta, entry.implicit.predictedDelta, entry.implicit.tokenIdentityPart,
-                entry.implicit.competitionPart, entry.implicit.deltaLogProbability,
-            ].map(format)
-            print(cells.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " "))
-        }
-    }
-
-    private func format(_ value: Double) -> String {
-        String(format: "%.4e", value)
+        try emit(StepReport(analysis: try StepAnalysis(instance: instance, learningRate: eta), instance: instance,
+                            learningRate: eta), json: json)
     }
 }

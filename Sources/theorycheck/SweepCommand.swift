@@ -1,4 +1,6 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
 import Reports
 import ShiftAnalysis
@@ -52,7 +54,7 @@ struct SweepCommand: ParsableCommand {
         _ = try parsedAlignments()
         _ = try parsedOverlaps()
         _ = try parsedSeeds()
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        try OptionBounds.require(steps, in: 1...DynamicsCommand.maximumSteps, "steps")
         guard (0...steps).contains(earlyStep) else {
             throw ValidationError("--early-step must lie in 0...\(steps) (the --steps value), got \(earlyStep)")
         }
@@ -102,7 +104,7 @@ struct SweepCommand: ParsableCommand {
         let diagram = PhaseDiagram(
             alignments: try parsedAlignments(), overlaps: try parsedOverlaps(), seeds: try parsedSeeds(),
             steps: steps, earlyStep: earlyStep, explicitLearningRate: lr, implicitLearningRate: imLR, baseTask: base)
-        let progress = ProgressLine("sweep")
+        let progress = ProgressLine("sweep", quiet: output.quiet)
         let result: PhaseDiagramResult
         do {
             result = try diagram.run { progress.update($0, of: $1) }
@@ -111,13 +113,6 @@ struct SweepCommand: ParsableCommand {
         }
         let summary = PhaseDiagramSummary(result: result, learningRate: lr,
                                           implicitLearningRate: imLR ?? lr / (beta * beta), beta: beta)
-        if let path = output.report {
-            try writeReport(summary.reportBundle(command: regeneratingCommand()), to: path)
-        }
-        if output.json {
-            try printJSON(result)
-        } else {
-            print(summary.text)
-        }
+        try emit(summary, output)
     }
 }

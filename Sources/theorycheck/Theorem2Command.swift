@@ -1,4 +1,6 @@
 import ArgumentParser
+import ExperimentReports
+import Experiments
 import Foundation
 import MaxMargin
 import RewardDynamics
@@ -54,7 +56,7 @@ struct Theorem2Command: ParsableCommand {
             ?? "built-in single-token task (seed \(task.seed), alignment \(task.alignment), context noise \(task.contextNoise), beta \(task.beta))"
         let experiment = Theorem2Experiment(
             steps: steps, explicitLearningRate: lr, implicitLearningRate: imLR ?? lr / (loaded.beta * loaded.beta))
-        let progress = ProgressLine("theorem2")
+        let progress = ProgressLine("theorem2", quiet: output.quiet)
         let result: Theorem2Result
         do {
             result = try experiment.run(on: loaded) { progress.update($0, of: $1) }
@@ -65,13 +67,6 @@ struct Theorem2Command: ParsableCommand {
             throw CLIError("\(error)")
         }
         let summary = Theorem2Summary(result: result, source: source, instance: loaded)
-        if let path = output.report {
-            try writeReport(summary.reportBundle(command: regeneratingCommand()), to: path)
-        }
-        if output.json {
-            try printJSON(result)
-        } else {
-            print(summary.text)
-        }
+        try emit(summary, output)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TheorycheckCore
 
 /// The `theorycheck` command line: one type per subcommand, each in its own file.
 @main
@@ -11,10 +12,12 @@ struct Theorycheck: ParsableCommand {
             (IM-RM, beta * ln pi/pi_ref) reward models, checked against the same models trained step by step \
             (Razin, Lin, Yao, Arora, ICLR 2026). Start with `theorycheck dynamics --steps 500`.
             """,
+        version: "theorycheck \(TheorycheckVersion.current)",
         subcommands: [
             DynamicsCommand.self, StepCommand.self, BenchCommand.self, MaxMarginCommand.self, Theorem2Command.self,
             AnalyzeCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self, HamiltonianCommand.self,
             PersonaCommand.self,
+            MechanismCommand.self,
         ]
     )
 }

@@ -1,3 +1,4 @@
+import ExperimentReports
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -17,7 +18,7 @@ struct TiltCommand: ParsableCommand {
 
             Printed: the smallest margin over all correct/incorrect pairs ("margin"; the largest is \
             "margin_max"), pi(C) summed over the tilted distribution ("generation_probability"), the \
-            closed form ("closed_form") and the bound ("bound", "inf" when it overflows).
+            closed form ("closed_form") and the bound ("bound"; null with "bound_overflows": true when it overflows a double, "log_bound" is always finite).
             """)
 
     @Option(help: "q, the reference mass of the correct responses, strictly between 0 and 1.")
@@ -47,9 +48,8 @@ struct TiltCommand: ParsableCommand {
         }
         guard delta.isFinite, delta > 0 else { throw ValidationError("--delta must be a positive number, got \(delta)") }
         guard beta.isFinite, beta > 0 else { throw ValidationError("--beta must be a positive number, got \(beta)") }
-        guard responses >= 2 else {
-            throw ValidationError("--responses must be at least 2 (one correct and one incorrect response), got \(responses)")
-        }
+        try OptionBounds.require(responses, in: 2...10_000_000, "responses",
+                                 reason: "one correct and one incorrect response at least; 10 million take a second")
         guard correct >= 1, correct < responses else {
             throw ValidationError("--correct must be between 1 and --responses - 1 = \(responses - 1), got \(correct)")
         }
@@ -60,81 +60,6 @@ struct TiltCommand: ParsableCommand {
         let reference = LabelledReference.random(responseCount: responses, correctCount: correct, correctMass: q,
                                                  using: &generator)
         let tilt = ExponentialTilt(reference, beta: beta, margin: delta)
-        let output = TiltOutput(tilt: tilt, requestedMass: q, seed: seed)
-        if json {
-            try printJSON(output)
-        } else {
-            print(output.render())
-        }
-    }
-}
-
-/// What `theorycheck tilt` prints, in the issue's JSON layout plus the inputs that produced it.
-struct TiltOutput: Encodable {
-    let margin: Double
-    let marginMax: Double
-    let generationProbability: Double
-    let closedForm: Double
-    let bound: Double
-    let logBound: Double
-    /// q as summed back from the built reference (equals `q` to rounding).
-    let referenceMass: Double
-    let q: Double
-    let delta: Double
-    let beta: Double
-    let responses: Int
-    let correct: Int
-    let seed: UInt64
-
-    enum CodingKeys: String, CodingKey {
-        case margin, bound, q, delta, beta, responses, correct, seed
-        case marginMax = "margin_max"
-        case generationProbability = "generation_probability"
-        case closedForm = "closed_form"
-        case logBound = "log_bound"
-        case referenceMass = "reference_mass"
-    }
-
-    init(tilt: ExponentialTilt, requestedMass: Double, seed: UInt64) {
-        let summary = tilt.summary
-        // validate() guarantees at least one correct and one incorrect response, so margins exist.
-        margin = summary.minimumMargin!
-        marginMax = summary.maximumMargin!
-        generationProbability = summary.generationProbability
-        closedForm = summary.closedFormGenerationProbability
-        bound = summary.generationBound
-        logBound = summary.logGenerationBound
-        referenceMass = summary.referenceCorrectMass
-        q = requestedMass
-        delta = tilt.margin
-        beta = tilt.beta
-        responses = summary.responseCount
-        correct = summary.correctCount
-        self.seed = seed
-    }
-
-    func render() -> String {
-        func number(_ x: Double) -> String { x.isFinite ? String(x) : (x > 0 ? "inf" : String(x)) }
-        return """
-            Theorem 1: exponential tilt of a random reference (\(responses) responses, \(correct) correct, seed \(seed))
-              q = pi_ref(C)                          \(number(referenceMass))
-              beta, delta                            \(number(beta)), \(number(delta))
-              IM-RM margin, min over pairs           \(number(margin))
-              IM-RM margin, max over pairs           \(number(marginMax))
-              pi(C), summed                          \(number(generationProbability))
-              pi(C), closed form                     \(number(closedForm))
-              bound e^(delta/beta) q                 \(number(bound))   (ln: \(number(logBound)))
-            \(reading)
-            """
-    }
-
-    /// One sentence on what these numbers show.
-    private var reading: String {
-        if generationProbability < 0.5 {
-            return "Every correct response outranks every incorrect one by delta, yet the tilted policy generates a correct\n"
-                + "response only with probability pi(C) < 1/2: verification without generation."
-        }
-        return "Every correct response outranks every incorrect one by delta; with q e^(delta/beta) this large the tilted\n"
-            + "policy also generates correct responses (Theorem 1 bites when q e^(delta/beta) is small)."
+        try emit(TiltReport(tilt: tilt, requestedMass: q, seed: seed), json: json)
     }
 }

@@ -15,10 +15,10 @@ final class BenchCommandTests: XCTestCase {
                        ["im_rm", "im_rm_function_space", "ex_rm", "ex_rm_function_space"])
         for entry in cases {
             let name = entry["rm"] as? String ?? "?"
-            XCTAssertEqual(entry["V"] as? Int, 512, name)
-            XCTAssertEqual(entry["d"] as? Int, 64, name)
-            XCTAssertEqual(entry["n"] as? Int, 64, name)
-            XCTAssertEqual(entry["L"] as? Int, 4, name)
+            XCTAssertEqual(entry["vocabulary_size"] as? Int, 512, name)
+            XCTAssertEqual(entry["hidden_width"] as? Int, 64, name)
+            XCTAssertEqual(entry["train_pairs"] as? Int, 64, name)
+            XCTAssertEqual(entry["response_length"] as? Int, 4, name)
             for key in ["seconds_per_step", "gflops", "dgemm_gflops", "ratio_to_dgemm", "flops_per_step"] {
                 let value = try XCTUnwrap(entry[key] as? Double, "\(name): \(key) missing")
                 XCTAssertTrue(value > 0 && value.isFinite, "\(name): \(key) = \(value)")

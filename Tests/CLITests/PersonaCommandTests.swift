@@ -16,7 +16,7 @@ final class PersonaCommandTests: XCTestCase {
             let sets = try XCTUnwrap(value as? [String: [String: [String: Double]]])
             XCTAssertEqual(Set(sets.keys), ["train", "test", "paraphrase", "paraphrase_test"])
             for (_, metrics) in sets {
-                XCTAssertEqual(Set(metrics.keys), ["accuracy", "normalized_margin"])
+                XCTAssertEqual(Set(metrics.keys), ["accuracy", "normalized_margin", "mean_margin"])
                 XCTAssertEqual(Set(metrics["accuracy"]!.keys), ["mean", "sd"])
             }
         }

@@ -30,9 +30,11 @@ final class TiltCommandTests: XCTestCase {
         }
     }
 
-    func testOverflowingBoundPrintsInfAndSameSeedSameOutput() throws {
+    func testOverflowingBoundIsNullWithItsReasonAndSameSeedSameOutput() throws {
         let json = try tilt(["--q", "0.1", "--delta", "1000", "--beta", "0.5"])
-        XCTAssertEqual(json["bound"] as? String, "inf")
+        XCTAssertTrue(json["bound"] is NSNull, "\(json)")
+        XCTAssertEqual(json["bound_overflows"] as? Bool, true)
+        XCTAssertEqual(try XCTUnwrap(json["log_bound"] as? Double), 2000 + log(0.1), accuracy: 1e-9)
         XCTAssertEqual(json["closed_form"] as? Double, 1)
         let first = try CLIHarness.run(["tilt", "--q", "0.01", "--delta", "1", "--beta", "1", "--seed", "3", "--json"])
         let second = try CLIHarness.run(["tilt", "--q", "0.01", "--delta", "1", "--beta", "1", "--seed", "3", "--json"])

@@ -130,6 +130,30 @@ final class InstanceLoaderTests: XCTestCase {
                        "aaaa…[14 characters omitted]…bb")
     }
 
+    /// TRL preference data given as an instance: the error says what it is and how to export it.
+    func testPreferenceDataIsNamedAsSuch() throws {
+        let standard = #"{"prompt": "Is the sky blue?", "chosen": " Yes.", "rejected": " No."}"#
+        let implicit = #"{"chosen": "Q: sky? A: blue", "rejected": "Q: sky? A: green"}"#
+        for (name, text, keys) in [
+            ("standard.jsonl", standard + "\n" + standard + "\n", "prompt, chosen, rejected"),
+            ("one-row.jsonl", standard + "\n", "prompt, chosen, rejected"),
+            ("implicit.jsonl", "\n" + implicit + "\n" + implicit, "chosen, rejected"),
+            ("rows.json", "[" + implicit + ", " + implicit + "]", "chosen, rejected"),
+        ] {
+            let path = try write(Data(text.utf8), name)
+            assertLoadError(path, mentioning: ["preference data", keys, "scripts/export-hf"])
+        }
+        // Other broken JSON keeps the parser's message.
+        let other = try write(Data("{\"beta\": 1}\n{\"chosen\": 2}\n".utf8), "other.jsonl")
+        do {
+            _ = try InstanceLoader.load(path: other)
+            XCTFail("loaded \(other)")
+        } catch {
+            XCTAssertFalse(error.description.contains("preference data"), error.description)
+            XCTAssertNotNil(error.underlying as? JSONSyntaxError)
+        }
+    }
+
     func testLoadErrorKeepsTheParserError() throws {
         let path = try write(Data("{\"beta\": }".utf8), "syntax.json")
         do {

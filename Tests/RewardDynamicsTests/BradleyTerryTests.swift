@@ -38,26 +38,3 @@ final class BradleyTerryTests: XCTestCase {
         XCTAssertEqual(BradleyTerryGradient(rewards: [800, -800], pairs: pairs).loss, 0)
     }
 }
-
-final class PairMetricsTests: XCTestCase {
-    func testTiesCountHalfAndNormalizedMarginUsesUnbiasedStd() {
-        let pairs = [IndexedPair(chosen: 0, rejected: 1), IndexedPair(chosen: 2, rejected: 3),
-                     IndexedPair(chosen: 4, rejected: 5)]
-        let metrics = PairMetrics(rewards: [1, 0, 2, 2, -1, 0], pairs: pairs)
-        XCTAssertEqual(metrics.accuracy, 0.5)  // (1 win + 1/2 tie) / 3
-        XCTAssertEqual(metrics.strictAccuracy, 1.0 / 3.0)
-        // rewards 1, 0, 2, 2, -1, 0: mean 2/3, unbiased variance (1/9+4/9+16/9+16/9+25/9+4/9)/5 = 66/45.
-        let std = (66.0 / 45.0).squareRoot()
-        XCTAssertEqual(metrics.normalizedMargin, (2.0 / 3.0) / (std + 1e-8), accuracy: 1e-14)
-        XCTAssertEqual(metrics.meanChosenReward, 2.0 / 3.0, accuracy: 1e-15)
-        XCTAssertEqual(metrics.meanRejectedReward, 2.0 / 3.0, accuracy: 1e-15)
-    }
-
-    func testAllEqualRewardsGiveExactlyChance() {
-        let pairs = (0..<4).map { IndexedPair(chosen: 2 * $0, rejected: 2 * $0 + 1) }
-        let metrics = PairMetrics(rewards: [Double](repeating: 0, count: 8), pairs: pairs)
-        XCTAssertEqual(metrics.accuracy, 0.5)
-        XCTAssertEqual(metrics.strictAccuracy, 0)
-        XCTAssertEqual(metrics.normalizedMargin, 0)
-    }
-}

@@ -1,3 +1,4 @@
+import Experiments
 import LinearAlgebra
 import RewardDynamics
 import TestSupport

@@ -33,25 +33,6 @@ final class FiveNumberSummaryTests: XCTestCase {
     }
 }
 
-final class LogSpacedStepsTests: XCTestCase {
-    func testShape() {
-        XCTAssertEqual(LogSpacedSteps.steps(upTo: 0), [0])
-        XCTAssertEqual(LogSpacedSteps.steps(upTo: 1), [0, 1])
-        XCTAssertEqual(LogSpacedSteps.steps(upTo: 100, perDecade: 2), [0, 1, 3, 10, 32, 100])
-        for total in [7, 100, 12345] {
-            let steps = LogSpacedSteps.steps(upTo: total)
-            XCTAssertEqual(steps.first, 0)
-            XCTAssertEqual(steps.last, total)
-            XCTAssertEqual(steps, Array(Set(steps)).sorted())
-            var power = 1
-            while power < total {
-                XCTAssertTrue(steps.contains(power), "\(power) missing for \(total)")
-                power *= 10
-            }
-        }
-    }
-}
-
 final class MaxMarginPredictionTests: XCTestCase {
     func testTrainingRowsArePredictedCorrectAndScaleDoesNotMatter() throws {
         try propertySweep(seeds: 0..<6) { sweep in

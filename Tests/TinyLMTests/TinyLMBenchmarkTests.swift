@@ -1,3 +1,4 @@
+import TheorycheckCore
 import TinyLM
 import XCTest
 
@@ -11,7 +12,9 @@ final class TinyLMBenchmarkTests: XCTestCase {
             XCTAssertGreaterThan(entry.secondsPerStep, 0)
             XCTAssertEqual(entry.tokensPerSecond * entry.secondsPerStep, 18, accuracy: 1e-9, "3 sequences of 6 tokens per step")
         }
-        let json = String(decoding: try JSONEncoder().encode(cases[0]), as: UTF8.self)
-        for key in ["\"V\"", "\"d\"", "\"tokens_per_second\"", "\"seconds_per_step\""] { XCTAssert(json.contains(key), json) }
+        let json = try JSONOutput.encode(cases[0])
+        for key in ["\"vocabulary_size\"", "\"width\"", "\"tokens_per_second\"", "\"seconds_per_step\""] {
+            XCTAssert(json.contains(key), json)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Autodiff
 import LinearAlgebra
 import TestSupport
+import TheorycheckCore
 import TinyLM
 import XCTest
 
@@ -16,7 +17,7 @@ final class TinyLMRewardModelTests: XCTestCase {
     ]
     private let verifier = VerifierFormat(suffix: [4], yesToken: 5, noToken: 6)
 
-    private func model(_ type: RewardModelType, readoutOnly: Bool = false, beta: Double = 0.7) throws -> TinyLMRewardModel {
+    private func model(_ type: RewardModelKind, readoutOnly: Bool = false, beta: Double = 0.7) throws -> TinyLMRewardModel {
         var model = try TinyLMRewardModel(
             backbone: gradientCheckModel(layers: 1),
             configuration: RewardModelConfiguration(type: type, beta: beta, readoutOnly: readoutOnly, verifier: verifier))
@@ -29,7 +30,7 @@ final class TinyLMRewardModelTests: XCTestCase {
     }
 
     func testEveryTypesLossGradientMatchesCentralDifferences() throws {
-        for type in RewardModelType.allCases {
+        for type in RewardModelKind.allCases {
             var model = try model(type)
             if type == .implicit {
                 // Move the policy away from pi_ref so the reference term is not trivially the policy.
@@ -43,7 +44,7 @@ final class TinyLMRewardModelTests: XCTestCase {
     }
 
     func testPerSequenceRewardGradientMatchesCentralDifferences() throws {
-        for type in RewardModelType.allCases {
+        for type in RewardModelKind.allCases {
             let model = try model(type)
             let item = pairs[0].chosenSequence
             let gradient = try model.rewardGradient(of: item)
@@ -66,7 +67,7 @@ final class TinyLMRewardModelTests: XCTestCase {
 
     func testExplicitAndImplicitRewardsStartAtExactlyZero() throws {
         let items = pairs.flatMap { [$0.chosenSequence, $0.rejectedSequence] }
-        for type in [RewardModelType.explicit, .explicitMeanPooled, .implicit] {
+        for type in [RewardModelKind.explicit, .explicitMeanPooled, .implicit] {
             let fresh = try TinyLMRewardModel(backbone: gradientCheckModel(layers: 1),
                                               configuration: RewardModelConfiguration(type: type))
             XCTAssertEqual(try fresh.rewards(items), Array(repeating: 0, count: items.count), type.rawValue)
@@ -79,7 +80,7 @@ final class TinyLMRewardModelTests: XCTestCase {
     }
 
     func testReadoutOnlyTrainingMovesOnlyTheReadout() throws {
-        for type in RewardModelType.allCases {
+        for type in RewardModelKind.allCases {
             let start = try model(type, readoutOnly: true)
             var trainer = try RewardModelTrainer(model: start, pairs: pairs,
                                                  configuration: RewardTrainingConfiguration(optimizer: .adam(AdamConfiguration())))
@@ -95,7 +96,7 @@ final class TinyLMRewardModelTests: XCTestCase {
     }
 
     func testTrainingLowersTheLossOfEveryType() throws {
-        for type in RewardModelType.allCases {
+        for type in RewardModelKind.allCases {
             var trainer = try RewardModelTrainer(
                 model: model(type), pairs: pairs,
                 configuration: RewardTrainingConfiguration(optimizer: .adam(AdamConfiguration(learningRate: 1e-2))))

@@ -1,5 +1,6 @@
 import Autodiff
 import LinearAlgebra
+import TheorycheckCore
 import TinyLM
 import XCTest
 
@@ -31,7 +32,7 @@ final class TrainingDivergenceTests: XCTestCase {
         // IM-RMs: every parameter moves by lr at Adam's first step, and the products of 1e300-sized
         // weights overflow in the next forward pass. (An EX-RM's zero head blocks the backbone's gradient,
         // so only u moves and its logistic loss saturates instead of overflowing.)
-        for type in [RewardModelType.implicit, .implicitWithoutReference] {
+        for type in [RewardModelKind.implicit, .implicitWithoutReference] {
             let model = try TinyLMRewardModel(backbone: backbone(), configuration: RewardModelConfiguration(type: type))
             var trainer = try RewardModelTrainer(model: model, pairs: pairs,
                                                  configuration: RewardTrainingConfiguration(optimizer: .adam(AdamConfiguration(learningRate: 1e300))))

@@ -1,0 +1,369 @@
+import Foundation
+import TheorycheckCore
+import Experiments
+import Reports
+import RewardDynamics
+import TinyLM
+
+/// The terminal summary and the markdown report (notebooks-md/mechanism.md) of `theorycheck mechanism`.
+public struct MechanismReport: Presentation {
+    public let result: MechanismResult
+
+    public init(result: MechanismResult) {
+        self.result = result
+    }
+
+    public var terminalText: String { Self.terminalSummary(result) }
+
+    public var jsonDocument: MechanismJSON { MechanismJSON(result) }
+
+    private static func number(_ value: Double) -> String {
+        NumberFormat.significant(value, digits: 3)
+    }
+
+    /// A share as a signed fixed-point number ("+0.42", "-0.07", "0.00").
+    static func share(_ value: Double) -> String {
+        let text = NumberFormat.fixed(value, decimals: 2)
+        return value > 0 && text != "0.00" ? "+" + text : text
+    }
+
+    private static func accuracy(_ value: Double) -> String {
+        NumberFormat.fixed(value, decimals: 3)
+    }
+
+    /// The steps whose single-step breakdowns the tables show: 1, 10, 100, ... and the last.
+    static func tableSteps(_ result: MechanismResult) -> [Int] {
+        let total = result.configuration.steps
+        var steps: [Int] = []
+        var power = 1
+        while power < total {
+            steps.append(power)
+            power *= 10
+        }
+        if total > 0 { steps.append(total) }
+        return steps
+    }
+
+    /// One row per set: the actual margin change since step 0, the part of it made by steps beyond first
+    /// order, and, over the first-order steps, the summed parts and each part's share of the gross change.
+    static func cumulativeTable(_ run: MechanismRun, at checkpoint: MechanismCheckpoint) -> MarkdownTable {
+        let parts = MechanismPart.parts(of: run.type)
+        var table = MarkdownTable(headers: ["set", "margin change", "in steps beyond 1st order", "sum of parts (1st-order steps)"]
+                                      + parts.map(\.label),
+                                  alignments: [.left] + Array(repeating: .right, count: parts.count + 3))
+        for set in PersonaDataset.setNames {
+            let breakdown = checkpoint.cumulativeFirstOrder[set]!
+            table.addRow([set, number(checkpoint.marginChange[set]!), number(checkpoint.marginChangeBeyondFirstOrder[set]!),
+                          number(breakdown.total)] + parts.map { share(breakdown.share(of: $0)) })
+        }
+        return table
+    }
+
+    /// One row per set and step: that single step's actual and predicted margin change and the shares.
+    static func stepTable(_ run: MechanismRun, steps: [Int]) -> MarkdownTable {
+        let parts = MechanismPart.parts(of: run.type)
+        var table = MarkdownTable(headers: ["set", "step", "actual change", "predicted"] + parts.map(\.label),
+                                  alignments: [.left, .right] + Array(repeating: .right, count: parts.count + 2))
+        for set in PersonaDataset.setNames {
+            for step in steps {
+                let record = run.steps[step - 1]
+                let breakdown = record.predicted[set]!
+                table.addRow([set, stepLabel(record), number(record.actual[set]!), number(breakdown.total)]
+                             + parts.map { share(breakdown.share(of: $0)) })
+            }
+        }
+        return table
+    }
+
+    /// The step number, starred when the step was beyond first order.
+    static func stepLabel(_ record: MechanismStep) -> String {
+        String(record.step) + (record.isFirstOrder ? "" : "*")
+    }
+
+    /// Rows: reward model and set; columns: checkpoint steps, "actual / lazy" accuracy.
+    static func lazyTable(_ result: MechanismResult) -> MarkdownTable {
+        let steps = result.runs.first?.checkpoints.map(\.step) ?? []
+        var table = MarkdownTable(headers: ["reward model", "set"] + steps.map { "step \($0)" },
+                                  alignments: [.left, .left] + steps.map { _ in .right })
+        for run in result.runs {
+            for set in PersonaDataset.setNames {
+                table.addRow([run.type.label, set] + run.checkpoints.map {
+                    accuracy($0.actual[set]!.accuracy) + " / " + accuracy($0.lazy[set]!.accuracy)
+                })
+            }
+        }
+        return table
+    }
+
+    /// Rows: reward model; per checkpoint the kernel drift, the backbone's share of the kernel and the
+    /// lazy prediction's error.
+    static func driftTable(_ result: MechanismResult) -> MarkdownTable {
+        var table = MarkdownTable(headers: ["reward model", "step", "kernel drift", "train", "test", "paraphrase",
+                                            "paraphrase_test", "scale", "shape", "backbone share of K", "lazy error"])
+        for run in result.runs {
+            for checkpoint in run.checkpoints {
+                let drift = checkpoint.kernelDrift
+                table.addRow([run.type.label, String(checkpoint.step), number(drift.overall)]
+                             + PersonaDataset.setNames.map { number(drift.sets[$0]!) }
+                             + [number(drift.scale), number(drift.shape), NumberFormat.fixed(drift.backboneShare, decimals: 3),
+                                number(checkpoint.lazyRelativeError)])
+            }
+        }
+        return table
+    }
+
+    /// One row per reward model: median over steps of the per-step agreement of the summed parts with
+    /// the actual set-margin changes, and the agreement at single steps.
+    static func firstOrderTable(_ result: MechanismResult) -> MarkdownTable {
+        let steps = tableSteps(result)
+        var table = MarkdownTable(headers: ["reward model", "eta", "median rel. error"] + steps.map { "step \($0)" })
+        for run in result.runs {
+            table.addRow([run.type.label, number(run.learningRate), number(run.firstOrder.relativeError)]
+                         + steps.map { number(run.steps[$0 - 1].agreement.relativeError) })
+        }
+        return table
+    }
+
+    static func terminalSummary(_ result: MechanismResult) -> String {
+        let c = result.configuration
+        var lines = ["Mechanism split of every step's first-order margin change, \(c.steps) steps"
+                     + (c.readoutOnly ? " (backbone frozen)" : " (every parameter trains)") + ", seed \(c.seed):", ""]
+        if c.steps > 0 {
+            for run in result.runs {
+                lines.append("\(run.type.label): shares of the gross change summed over steps 1-\(c.steps):")
+                lines.append(cumulativeTable(run, at: run.checkpoints.last!).render())
+            }
+            lines.append("First-order check (relative error of the summed parts against the actual set-margin changes):")
+            lines.append(firstOrderTable(result).render())
+        }
+        let findings = findings(result)
+        if !findings.isEmpty { lines += ["What it shows:"] + findings.map { "- " + $0 } + [""] }
+        lines.append("Accuracy, actual / lazy (frozen initial tangent kernel):")
+        lines.append(lazyTable(result).render())
+        lines.append("Kernel drift ||K_t - K_0|| / ||K_0|| (pair kernel), backbone share of K, lazy error:")
+        lines.append(driftTable(result).render())
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: - Findings
+
+    /// Consecutive step numbers compressed into ranges: [3, 4, 5, 9] -> "3-5, 9".
+    static func ranges(_ steps: [Int]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < steps.count {
+            var end = index
+            while end + 1 < steps.count && steps[end + 1] == steps[end] + 1 { end += 1 }
+            parts.append(end == index ? String(steps[index]) : "\(steps[index])-\(steps[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func sharesText(_ breakdown: MechanismBreakdown, _ parts: [MechanismPart]) -> String {
+        parts.map { "\($0.label) \(share(breakdown.share(of: $0)))" }.joined(separator: ", ")
+    }
+
+    /// What the run shows, sentence by sentence from its numbers (nothing here is written in advance
+    /// of the numbers except the comparison it makes).
+    static func findings(_ result: MechanismResult) -> [String] {
+        let c = result.configuration
+        guard c.steps > 0 else { return [] }
+        var lines: [String] = []
+        for run in result.runs {
+            let last = run.checkpoints.last!
+            let beyond = run.steps.filter { !$0.isFirstOrder }.map(\.step)
+            if beyond.isEmpty {
+                lines.append("\(run.type.label): every step is first order (the summed parts match the actual set-margin changes to within 10%; median relative error \(number(run.firstOrder.relativeError))).")
+            } else {
+                lines.append("\(run.type.label): \(beyond.count) of \(c.steps) steps are beyond first order (steps \(ranges(beyond)); median relative error over all steps \(number(run.firstOrder.relativeError))). They made \(number(last.marginChangeBeyondFirstOrder["train"]!)) of the train set's margin change of \(number(last.marginChange["train"]!)) and \(number(last.marginChangeBeyondFirstOrder["paraphrase"]!)) of the paraphrase set's \(number(last.marginChange["paraphrase"]!)); the shares below are over the first-order steps only.")
+            }
+            let train = last.cumulativeFirstOrder["train"]!
+            let paraphrase = last.cumulativeFirstOrder["paraphrase"]!
+            if run.type.isImplicit {
+                let identity = abs(paraphrase.share(of: .tokenIdentity)) + abs(paraphrase.share(of: .backboneSameToken))
+                let shared = result.sharedTokens["paraphrase"]!.map { "\"\($0)\"" }.joined(separator: ", ")
+                lines.append("\(run.type.label), train: \(sharesText(train, MechanismPart.parts(of: run.type))).")
+                lines.append("\(run.type.label), paraphrase: \(sharesText(paraphrase, MechanismPart.parts(of: run.type))); margin change \(number(last.marginChange["paraphrase"]!)), accuracy \(accuracy(last.actual["paraphrase"]!.accuracy)).")
+                if identity < 0.1 {
+                    lines.append("On paraphrases the token-identity parts (read-out and backbone same-token) carry \(share(identity)) of the gross change together, as the paper's account predicts: what moves the IM-RM there is competition and cross-token similarity.")
+                } else {
+                    lines.append("Where this disagrees with the paper's account (on paraphrases only competition and cross-token similarity move the IM-RM): the token-identity parts carry \(NumberFormat.fixed(identity, decimals: 2)) of the gross paraphrase change (read-out token identity \(share(paraphrase.share(of: .tokenIdentity))), the backbone's same-token term \(share(paraphrase.share(of: .backboneSameToken)))). The paraphrase responses share the tokens \(shared) with training responses, and only those tokens can carry these parts."
+                                 + (abs(paraphrase.share(of: .tokenIdentity)) < 0.05
+                                    ? " The read-out's indicator term nearly vanishes, as in the paper; the shared tokens act through the backbone."
+                                    : ""))
+                }
+            } else {
+                let backboneShares = PersonaDataset.setNames.map { last.cumulativeFirstOrder[$0]!.share(of: .backbone) }
+                let spread = backboneShares.max()! - backboneShares.min()!
+                let margins = PersonaDataset.setNames.map { "\($0) \(number(last.marginChange[$0]!))" }.joined(separator: ", ")
+                lines.append("\(run.type.label): the backbone carries \(PersonaDataset.setNames.indices.map { "\(share(backboneShares[$0])) on \(PersonaDataset.setNames[$0])" }.joined(separator: ", ")) of the gross change, the head the rest; margin changes \(margins). "
+                             + (spread < 0.05
+                                ? "The split is the same on every set, paraphrases included, as representation similarity predicts: the backbone part u^T Jbar J^T u follows the sets the way the head part <hbar, h> does."
+                                : "The split differs between sets by up to \(NumberFormat.fixed(spread, decimals: 2)), so the backbone part does not simply follow the head part's representation similarity."))
+            }
+            let matches = PersonaDataset.setNames.filter { abs(last.lazy[$0]!.accuracy - last.actual[$0]!.accuracy) < 1e-12 }
+            let broken = run.checkpoints.first { $0.lazyRelativeError > 0.5 }
+            lines.append("\(run.type.label), lazy prediction: at step \(c.steps) its accuracy equals the trained model's on \(matches.count) of \(PersonaDataset.setNames.count) sets; its margin error is \(number(last.lazyRelativeError)) with the kernel \(number(last.kernelDrift.scale)) times its initial size and its shape changed by \(number(last.kernelDrift.shape)) (0 = same shape, 2 = opposite). "
+                         + (broken.map { "The margin error first exceeds 0.5 at step \($0.step) (kernel scale \(number($0.kernelDrift.scale)), shape change \(number($0.kernelDrift.shape)))." }
+                            ?? "The margin error stays below 0.5 at every checkpoint."))
+        }
+        return lines
+    }
+
+    // MARK: - Figures
+
+    private func stackedShares(_ run: MechanismRun, cumulative: Bool) -> SVGStackedBarPlot {
+        let checkpoints = run.checkpoints.filter { $0.step > 0 }
+        var categories: [BarCategory] = []
+        var breakdowns: [MechanismBreakdown] = []
+        for set in PersonaDataset.setNames {
+            for checkpoint in checkpoints {
+                let record = run.steps[checkpoint.step - 1]
+                categories.append(BarCategory(label: cumulative ? String(checkpoint.step) : Self.stepLabel(record), group: set))
+                breakdowns.append(cumulative ? checkpoint.cumulativeFirstOrder[set]! : record.predicted[set]!)
+            }
+        }
+        let series = MechanismPart.parts(of: run.type).map { part in
+            BarSeries(name: part.label, values: breakdowns.map { $0.share(of: part) })
+        }
+        let title = cumulative
+            ? "\(run.type.label): parts of the margin change summed over the first-order steps among 1 ... t"
+            : "\(run.type.label): parts of the margin change made by step t alone (* beyond first order)"
+        return SVGStackedBarPlot(title: title, yLabel: "share of the gross change (signed)", categories: categories,
+                                 series: series, yRange: -1...1, netLabel: "net (sum of shares)")
+    }
+
+    /// The kernel's change of shape over training (its growth is in the drift table): a kernel that only
+    /// grows changes the pace of the lazy dynamics, one that changes shape changes where they go.
+    private func driftPlot() -> SVGLinePlot {
+        let series = result.runs.map { run in
+            PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.kernelDrift.shape))
+        }
+        return SVGLinePlot(title: "How much the tangent kernel changes shape", xLabel: "gradient step",
+                           yLabel: "||K_t / ||K_t|| - K_0 / ||K_0|| ||_F", series: series, xScale: .logarithmicSteps,
+                           yRange: 0...2)
+    }
+
+    private func lazyErrorPlot() -> SVGLinePlot {
+        let series = result.runs.map { run in
+            PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.lazyRelativeError))
+        }
+        return SVGLinePlot(title: "Lazy prediction: error of the margins", xLabel: "gradient step",
+                           yLabel: "||m_lazy - m|| / ||m - m_0||", series: series, xScale: .logarithmicSteps)
+    }
+
+    private func accuracyPlot(_ run: MechanismRun) -> SVGLinePlot {
+        let steps = run.checkpoints.map { Double($0.step) }
+        var series: [PlotSeries] = []
+        for set in PersonaDataset.setNames {
+            series.append(PlotSeries(name: "\(set), trained", x: steps, y: run.checkpoints.map { $0.actual[set]!.accuracy }))
+            series.append(PlotSeries(name: "\(set), lazy", x: steps, y: run.checkpoints.map { $0.lazy[set]!.accuracy }))
+        }
+        return SVGLinePlot(title: "\(run.type.label): accuracy, trained vs. lazy prediction", xLabel: "gradient step",
+                           yLabel: "accuracy", series: series, xScale: .logarithmicSteps, yRange: 0...1,
+                           referenceLines: [ReferenceLine(y: 0.5, label: "chance")])
+    }
+
+    private static func fileStem(_ type: RewardModelKind) -> String {
+        type.rawValue.replacingOccurrences(of: "_", with: "-")
+    }
+
+    public func reportBundle(reportPath: String, command: String) throws -> ReportBundle? {
+        let c = result.configuration
+        var report = MarkdownReport(title: "Where the change happens: the tangent kernel of a trained small LM, split by mechanism")
+        report.paragraph("""
+            `dynamics --model tiny-lm` shows that the empirical tangent kernel over all parameters predicts each \
+            step of a small language model almost exactly, while the Assumption-1 (read-out only) prediction \
+            misses most of the change. This report splits that tangent-kernel prediction by mechanism \
+            (docs/theory.md §7). The setting is the same: Persona pairs through a small causal transformer \
+            (d = \(c.width), \(c.layers) layers, \(c.heads) heads) pretrained on the agreeableness grammar (held-out \
+            loss \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
+            \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))); each reward model trained by \
+            full-batch gradient descent on \(result.pairCounts["train"]!) pairs for \(c.steps) steps, \
+            \(c.readoutOnly ? "with the backbone frozen (Assumption 1)" : "every parameter trainable"), beta = \
+            \(NumberFormat.significant(c.beta, digits: 2)), learning rates \
+            \(result.runs.map { "\($0.type.label) \(Self.number($0.learningRate))" }.joined(separator: ", ")), seed \(c.seed).
+            """)
+        report.command(command)
+        let findings = Self.findings(result)
+        if !findings.isEmpty {
+            report.heading("What it shows")
+            report.bulletList(findings)
+        }
+        report.heading("The decomposition")
+        report.paragraph("""
+            One full-batch step moves the parameters by Delta theta = (eta / n) sum_s c_s grad r(s), so a set's \
+            mean margin changes to first order by <grad margin, Delta theta>. Every part below is computed, none \
+            fitted, by vector-Jacobian products of the hidden states (one reverse sweep per token class and side), \
+            and the parts add up to the tangent-kernel prediction to rounding (tested). For the IM-RM, between an \
+            evaluation context (ybar, pbar, hbar, Jbar) and a training context (v, p, h, J) the kernel is \
+            <e_ybar - pbar, e_v - p> <hbar, h> + (e_ybar - pbar)^T W Jbar J^T W^T (e_v - p):
+            """)
+        report.bulletList([
+            "token identity (read-out): 1[ybar = v] <hbar, h>, Eq. 5's indicator term;",
+            "competition (read-out): the rest of Eq. 5, -p(ybar) - pbar(v) + <pbar, p>, times <hbar, h>;",
+            "same token (backbone): G[ybar, v] with ybar = v, G = W Jbar J^T W^T (the backbone seen through one token's unembedding row on both sides);",
+            "cross token (backbone): G[ybar, v] with ybar != v (two different tokens' unembeddings seen through the backbone);",
+            "competition (backbone): -pbar^T G e_v - e_ybar^T G p + pbar^T G p;",
+            "EX-RM: head <hbar, h> and backbone u^T Jbar J^T u.",
+        ])
+        report.paragraph("""
+            A part's share is its value over the sum of the parts' absolute values: shares lie in [-1, 1], their \
+            absolute values add to 1, and a negative share pushed the set's margin the wrong way (toward the \
+            rejected responses). Evaluation tokens that are training targets: \
+            \(PersonaDataset.setNames.map { "\($0): \(result.sharedTokens[$0]!.map { "\"\($0)\"" }.joined(separator: ", "))" }.joined(separator: "; ")). \
+            Only those can carry token identity or a same-token part; every other token carries exactly 0 there.
+            """)
+
+        var figures: [ReportFigure] = []
+        if c.steps > 0 {
+            report.heading("First-order check")
+            report.paragraph("Relative error ||predicted - actual|| / ||actual|| of the summed parts against the actual change of the four sets' mean margins, at single steps and as the median over all steps (1 = predicting no change).")
+            report.table(Self.firstOrderTable(result))
+            for run in result.runs {
+                report.heading(run.type.label + ": shares of the margin change")
+                report.paragraph("Summed over steps 1 ... \(c.steps): the actual change of each set's mean margin since step 0, the part of it made in steps beyond first order, and the parts summed over the first-order steps with their shares:")
+                report.table(Self.cumulativeTable(run, at: run.checkpoints.last!))
+                report.paragraph("Single steps (* = beyond first order):")
+                report.table(Self.stepTable(run, steps: Self.tableSteps(result)))
+                for cumulative in [true, false] {
+                    let name = "mechanism-\(Self.fileStem(run.type))-\(cumulative ? "cumulative" : "step").svg"
+                    figures.append(ReportFigure(fileName: name, svg: stackedShares(run, cumulative: cumulative).render()))
+                    report.image(path: name, altText: "\(run.type.label): shares of the margin change by part, "
+                                 + (cumulative ? "summed over steps" : "single steps"))
+                }
+            }
+        }
+
+        report.heading("The lazy prediction: the outcome from the initial kernel")
+        report.paragraph("""
+            With the tangent kernel frozen at step 0 (the linearized model), the function-space dynamics \
+            r(t + 1) = r(t) + (eta / n) K_0 c(r(t)), i.e. m(t + 1) = m(t) + (eta / n) K_pairs sigma(-m(t)), predict \
+            every reward at every step without training. For the EX-RM, K_0 is the read-out kernel <hbar, h> alone: \
+            at u = 0 the backbone gets no gradient (J^T u = 0), so its lazy prediction is the fixed-representation \
+            closed form on the pretrained backbone's hidden states. Accuracy, trained / lazy:
+            """)
+        report.table(Self.lazyTable(result))
+        report.paragraph("""
+            Kernel drift is ||K_t - K_0||_F / ||K_0||_F over the pair kernel K[j, i] = <grad m_j, grad m_i> (every \
+            evaluation pair against every training pair; per set over its rows); the backbone share is \
+            tr(K_backbone) / tr(K) over the training pairs; the lazy error is ||m_lazy - m|| / ||m - m_0|| over every \
+            evaluation pair's margin (1 = no better than predicting no change).
+            """)
+        report.table(Self.driftTable(result))
+        figures.append(ReportFigure(fileName: "mechanism-kernel-drift.svg", svg: driftPlot().render()))
+        report.image(path: "mechanism-kernel-drift.svg", altText: "change of the kernel's shape over training")
+        figures.append(ReportFigure(fileName: "mechanism-lazy-error.svg", svg: lazyErrorPlot().render()))
+        report.image(path: "mechanism-lazy-error.svg", altText: "lazy prediction error over training")
+        for run in result.runs {
+            let name = "mechanism-\(Self.fileStem(run.type))-lazy-accuracy.svg"
+            figures.append(ReportFigure(fileName: name, svg: accuracyPlot(run).render()))
+            report.image(path: name, altText: "\(run.type.label): accuracy, trained vs lazy")
+        }
+
+        report.heading("Configuration")
+        report.codeBlock(try JSONOutput.encode(c), language: "json")
+        return ReportBundle(report: report, figures: figures)
+    }
+}

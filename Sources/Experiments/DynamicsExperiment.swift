@@ -1,0 +1,271 @@
+import Foundation
+import LinearAlgebra
+import RewardDynamics
+import TheorycheckCore
+
+/// Trains every Assumption-1 reward model on an instance twice, once by updating its read-out (u or W)
+/// and once by its closed form in function space, and records what the theory is judged by:
+/// accuracy and normalized margin per evaluation set at checkpoints, the agreement between the two
+/// computations at every step, and the first-order (Eq. 5) prediction's error at every checkpoint.
+///
+/// A run that diverges throws `DivergenceError` at the first non-finite learning rate, logit, reward,
+/// loss or parameter (every model and closed form checks its own step, and the run checks every
+/// reward it records), so no figure of the result is ever computed from a NaN.
+public struct DynamicsExperiment: Sendable {
+    public var steps: Int
+    /// Learning rate of the EX-RM heads.
+    public var explicitLearningRate: Double
+    /// Learning rate of the IM-RM unembeddings.
+    public var implicitLearningRate: Double
+    public var kinds: [RewardModelKind]
+    /// Also run every closed form in function space and the first-order predictions, and compare them
+    /// with training. Off, only the read-outs train (about four times faster on the built-in task), and
+    /// the result's agreement and first-order figures are empty.
+    public var checksClosedForms: Bool
+    /// Reward models trained at once, each on its own thread (with one BLAS thread); 1 runs them in turn
+    /// with BLAS's own threading. The result does not depend on it.
+    public var threads: Int
+
+    public init(steps: Int, explicitLearningRate: Double, implicitLearningRate: Double,
+                kinds: [RewardModelKind] = RewardModelKind.fixedRepresentation, checksClosedForms: Bool = true,
+                threads: Int = 2)
+    {
+        precondition(threads >= 1, "threads must be at least 1, got \(threads)")
+        self.threads = threads
+        precondition(steps >= 0, "steps must be non-negative, got \(steps)")
+        self.steps = steps
+        self.explicitLearningRate = explicitLearningRate
+        self.implicitLearningRate = implicitLearningRate
+        self.kinds = kinds
+        self.checksClosedForms = checksClosedForms
+    }
+
+    /// Runs the experiment; `progress(step, steps)` is called (from any thread) as the models advance.
+    /// Throws `DivergenceError` when a learning rate is not finite or the run diverges.
+    ///
+    /// The reward models are independent, so each trains (in parameter space and in function space) on
+    /// its own thread, `threads` at a time, with one BLAS thread each; the result does not depend on
+    /// `threads`.
+    public func run(on instance: Instance, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in })
+        throws(DivergenceError) -> DynamicsResult
+    {
+        try LearningRates.validate(explicit: explicitLearningRate, implicit: implicitLearningRate, beta: instance.beta)
+        let layout = SequenceLayout(instance)
+        let checkpointSteps = Set(StepSchedule.decades.steps(upTo: steps))
+        let trajectorySteps = Set(StepSchedule.trajectory.steps(upTo: steps))
+        let recorded = checkpointSteps.union(trajectorySteps)
+        if threads > 1 && kinds.count > 1 { BLASThreads.useSingleThread() }
+        let counter = StepCounter(models: kinds.count, steps: steps, report: progress)
+        let runs: [KindRun]
+        do {
+            runs = try parallelMap(count: kinds.count, threads: threads) { [self] index in
+                try runKind(kinds[index], instance: instance, layout: layout, recorded: recorded,
+                            checkpointSteps: checkpointSteps, counter: counter)
+            }
+        } catch let error as DivergenceError {
+            throw error
+        } catch {
+            preconditionFailure("a reward model's run can only fail by diverging, got \(error)")
+        }
+
+        var checkpoints: [DynamicsCheckpoint] = []
+        var trajectory: [DynamicsCheckpoint] = []
+        for step in recorded.sorted() {
+            var rewards = [RewardModelKind: [Double]]()
+            for run in runs { rewards[run.kind] = run.rewards[step] }
+            let record = Self.checkpoint(step: step, rewards: rewards, layout: layout)
+            if trajectorySteps.contains(step) { trajectory.append(record) }
+            if checkpointSteps.contains(step) { checkpoints.append(record) }
+        }
+        var agreement = [RewardModelKind: Double]()
+        for run in runs { if let value = run.agreement { agreement[run.kind] = value } }
+        // Step-major, then in the order of `kinds`: the order of the single-threaded loop this replaces.
+        let firstOrder = runs.flatMap { run in run.firstOrder.map { (run.kindIndex, $0) } }
+            .sorted { ($0.1.step, $0.0) < ($1.1.step, $1.0) }.map(\.1)
+        return DynamicsResult(
+            evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
+            trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
+    }
+
+    /// One reward model's whole run: its rewards at the recorded steps, the largest closed-form
+    /// disagreement, and the first-order records at the checkpoints.
+    private func runKind(_ kind: RewardModelKind, instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
+                         checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> KindRun
+    {
+        var trainer = TrainedPair(kind: kind, instance: instance, layout: layout, withClosedForm: checksClosedForms)
+        let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
+        var run = KindRun(kind: kind, kindIndex: kinds.firstIndex(of: kind)!, agreement: checksClosedForms ? 0 : nil)
+        for step in 0...steps {
+            // Here the model has taken `step` steps.
+            let trained: [Double]
+            let closedForm: [Double]?
+            if step < steps {
+                if checksClosedForms && checkpointSteps.contains(step) {
+                    let record: FirstOrderRecord
+                    (trained, closedForm, record) = try trainer.stepRecordingFirstOrder(step: step, learningRate: learningRate)
+                    run.firstOrder.append(record)
+                } else {
+                    (trained, closedForm) = try trainer.step(learningRate: learningRate)
+                }
+            } else {
+                (trained, closedForm) = (trainer.parameterSpaceRewards(), trainer.functionSpaceRewards())
+                try trainer.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
+            }
+            if let closedForm {
+                run.agreement = NaNPropagating.max(run.agreement!, NaNPropagating.maxRelativeDifference(closedForm, trained))
+            }
+            if recorded.contains(step) { run.rewards[step] = trained }
+            if step > 0 { counter.advance() }
+        }
+        return run
+    }
+}
+
+/// What one reward model's run hands back to `DynamicsExperiment.run`.
+private struct KindRun: Sendable {
+    let kind: RewardModelKind
+    let kindIndex: Int
+    var agreement: Double?
+    var rewards: [Int: [Double]] = [:]
+    var firstOrder: [FirstOrderRecord] = []
+
+    init(kind: RewardModelKind, kindIndex: Int, agreement: Double?) {
+        self.kind = kind
+        self.kindIndex = kindIndex
+        self.agreement = agreement
+    }
+}
+
+/// Steps finished over all models, reported as the steps every model has (on average) taken.
+private final class StepCounter: @unchecked Sendable {
+    private let models: Int
+    private let steps: Int
+    private let report: @Sendable (Int, Int) -> Void
+    private var done = 0
+    private let lock = NSLock()
+
+    init(models: Int, steps: Int, report: @escaping @Sendable (Int, Int) -> Void) {
+        self.models = models
+        self.steps = steps
+        self.report = report
+    }
+
+    /// Reports inside the lock, so the reported steps never go backwards.
+    func advance() {
+        lock.lock()
+        defer { lock.unlock() }
+        done += 1
+        if done % models == 0 { report(done / models, steps) }
+    }
+}
+
+extension DynamicsExperiment {
+    /// Metrics of every model from the rewards its read-out gives after `step` steps.
+    fileprivate static func checkpoint(step: Int, rewards: [RewardModelKind: [Double]], layout: SequenceLayout)
+        -> DynamicsCheckpoint
+    {
+        var metrics = [RewardModelKind: [String: PairMetrics]]()
+        var losses = [RewardModelKind: Double]()
+        for (kind, values) in rewards {
+            var perSet = [String: PairMetrics]()
+            for set in layout.evaluationSets { perSet[set.name] = PairMetrics(rewards: values, pairs: set.pairs) }
+            metrics[kind] = perSet
+            losses[kind] = BradleyTerryGradient(rewards: values, pairs: layout.trainPairs).loss
+        }
+        return DynamicsCheckpoint(step: step, metrics: metrics, trainingLoss: losses)
+    }
+}
+
+/// One reward model, trained in parameter space and in function space side by side.
+private struct TrainedPair {
+    let kind: RewardModelKind
+    private var explicitModel: ExplicitRewardModel?
+    private var explicitDynamics: ExplicitRewardDynamics?
+    private var implicitModel: ImplicitRewardModel?
+    private var implicitDynamics: ImplicitRewardDynamics?
+    /// The largest squared norm of the representations the read-out multiplies, for `DivergenceError`.
+    private let representations: Matrix
+
+    init(kind: RewardModelKind, instance: Instance, layout: SequenceLayout, withClosedForm: Bool) {
+        self.kind = kind
+        representations = kind == .explicit ? layout.lastPosition
+            : kind == .explicitMeanPooled ? layout.meanPooled : layout.contexts
+        switch kind {
+        case .explicit, .explicitMeanPooled:
+            let readout: ExplicitReadout = kind == .explicit ? .lastPosition : .meanPooled
+            explicitModel = ExplicitRewardModel(layout: layout, readout: readout, head: instance.head)
+            if withClosedForm {
+                explicitDynamics = ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: instance.head)
+            }
+        case .implicit, .implicitWithoutReference:
+            let reference: ImplicitReference = kind == .implicit ? .frozenInitial : .none
+            implicitModel = ImplicitRewardModel(instance: instance, layout: layout, reference: reference)
+            if withClosedForm {
+                implicitDynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
+            }
+        case .generativeVerifier:
+            preconditionFailure("the EX-GRM needs a language model; fixed representations have no closed form for it")
+        }
+    }
+
+    func parameterSpaceRewards() -> [Double] {
+        explicitModel?.rewards() ?? implicitModel!.rewards()
+    }
+
+    /// Nil when the closed form is not run.
+    func functionSpaceRewards() -> [Double]? {
+        explicitDynamics?.rewards ?? implicitDynamics?.rewards()
+    }
+
+    /// One step of both computations; returns the rewards each had before it. Throws `DivergenceError`
+    /// from either computation.
+    @discardableResult
+    mutating func step(learningRate: Double) throws(DivergenceError) -> (parameterSpace: [Double], functionSpace: [Double]?) {
+        if explicitModel != nil {
+            let trained = try explicitModel!.step(learningRate: learningRate).rewards
+            let closedForm = try explicitDynamics?.step(learningRate: learningRate).rewards
+            return (trained, closedForm)
+        }
+        let trained = try implicitModel!.step(learningRate: learningRate).rewards
+        let closedForm = try implicitDynamics?.step(learningRate: learningRate).rewards
+        return (trained, closedForm)
+    }
+
+    /// Throws `DivergenceError` when the rewards after the last step (which no further step checks) are
+    /// not finite.
+    func checkFinal(trained: [Double], closedForm: [Double]?, step: Int, learningRate: Double) throws(DivergenceError) {
+        let cause = DivergenceError.likelyCause(
+            learningRate: learningRate, largestSquaredNorm: DivergenceError.largestSquaredRowNorm(representations))
+        try DivergenceError.check(trained, .reward, model: kind.rawValue, step: step, cause: cause)
+        if let closedForm {
+            try DivergenceError.check(closedForm, .reward, model: "\(kind.rawValue) (closed form)", step: step, cause: cause)
+        }
+    }
+
+    /// `step(learningRate:)`, and the closed form's prediction of that step against the step itself: the
+    /// prediction is made before the step and compared with the closed form's actual change, so no copy
+    /// of the closed form (its logits, contexts x V) is stepped on the side.
+    mutating func stepRecordingFirstOrder(step: Int, learningRate: Double) throws(DivergenceError)
+        -> (parameterSpace: [Double], functionSpace: [Double]?, record: FirstOrderRecord)
+    {
+        let before = functionSpaceRewards()!
+        let predicted: [Double]
+        var tokenIdentityShare: Double?
+        if let dynamics = explicitDynamics {
+            predicted = try dynamics.predictedStep(learningRate: learningRate)
+        } else {
+            let prediction = try implicitDynamics!.firstOrderPrediction(learningRate: learningRate)
+            predicted = prediction.predicted
+            let identity = prediction.tokenIdentity.reduce(0) { $0 + abs($1) }
+            let competition = prediction.competition.reduce(0) { $0 + abs($1) }
+            tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
+        }
+        let (trained, closedForm) = try self.step(learningRate: learningRate)
+        let exact = zip(functionSpaceRewards()!, before).map(-)
+        let scale = NaNPropagating.maxAbs(exact)
+        let error = NaNPropagating.maxAbsDifference(predicted, exact)
+        let record = FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
+                                      tokenIdentityShare: tokenIdentityShare)
+        return (trained, closedForm, record)
+    }
+}

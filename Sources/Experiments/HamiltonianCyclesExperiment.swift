@@ -1,0 +1,369 @@
+import Foundation
+import LinearAlgebra
+import RewardDynamics
+import Tasks
+import TheorycheckCore
+import TinyLM
+
+/// The settings of the Hamiltonian-cycle experiment (Razin et al., Sec. 3.2), as one Codable value with
+/// named presets.
+///
+/// The experiment: a small language model first learns the answer *format* (supervised on uniformly
+/// random permutations, so it knows nothing about which permutations are cycles: the stand-in for a
+/// pretrained model that cannot solve the task); this is pi_ref. It is then trained as an IM-RM and,
+/// separately, as an EX-RM on the verification pairs (chosen = planted cycle, rejected = a non-cycle
+/// permutation). Theorem 1 says verification can succeed while the IM-RM's policy still generates
+/// almost no valid cycle; the paper measured 0.993 test accuracy and 0 correct generations (Pythia-1B,
+/// N = 10).
+public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
+    public var task: HamiltonianCyclesConfig
+    /// d, the model width (the hidden state the EX-RM head reads).
+    public var width: Int
+    public var layers: Int
+    /// Attention heads; must divide `width`.
+    public var heads: Int
+    /// Adam steps of supervised training on random permutations that make pi_ref (0: pi_ref is the
+    /// freshly initialized model, which does not even produce permutations).
+    public var referenceSteps: Int
+    /// Graphs per supervised step, each with a fresh random permutation as its answer.
+    public var referenceBatchSize: Int
+    public var referenceLearningRate: Double
+    /// The reward-model training, shared by the IM-RM and the EX-RM (beta is the IM-RM's; each reward
+    /// model's batch order derives from `seed` below).
+    public var rewardTraining: HamiltonianRewardTraining
+    /// How the policy is sampled before and after training (on the test graphs).
+    public var generation: HamiltonianCyclesGeneration.Options
+    /// The one seed every random choice derives from.
+    public var seed: UInt64
+
+    public init(task: HamiltonianCyclesConfig, width: Int, layers: Int, heads: Int, referenceSteps: Int,
+                referenceBatchSize: Int, referenceLearningRate: Double, rewardTraining: HamiltonianRewardTraining,
+                generation: HamiltonianCyclesGeneration.Options, seed: UInt64)
+    {
+        self.task = task
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        self.referenceSteps = referenceSteps
+        self.referenceBatchSize = referenceBatchSize
+        self.referenceLearningRate = referenceLearningRate
+        self.rewardTraining = rewardTraining
+        self.generation = generation
+        self.seed = seed
+    }
+
+    /// The default run, scaled down from the paper so it takes about three minutes of CPU in a release
+    /// build: N = 6 (prompts of about 25 tokens; a random permutation is a cycle with probability about
+    /// 1/36), p = 0.2 as in the paper, 2048 train / 128 test graphs (paper: 1000 / 200; with 512 train
+    /// graphs both reward models only memorized theirs and scored 0.5 on the test graphs); a d = 32,
+    /// 2-layer, 4-head model; 400 supervised format steps of 32 graphs at Adam 1e-2 (the loss is still
+    /// above the uniform-permutation floor ln 6! then: pi_ref answers a permutation about nine times in
+    /// ten); 800 reward steps of 32 pairs (12.5 epochs) at Adam 3e-3 on every parameter, beta = 0.1;
+    /// 4 samples per test graph.
+    public static let standard = HamiltonianExperimentConfig(
+        task: HamiltonianCyclesConfig(vertexCount: 6, edgeProbability: 0.2, trainCount: 2048, testCount: 128),
+        width: 32, layers: 2, heads: 4, referenceSteps: 400, referenceBatchSize: 32, referenceLearningRate: 1e-2,
+        rewardTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
+                                                  adam: AdamConfiguration(learningRate: 3e-3)),
+        generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 4),
+        seed: 0)
+
+    /// A few steps on a handful of N = 5 graphs with a d = 8 model: for tests in debug builds.
+    public static let quick = HamiltonianExperimentConfig(
+        task: HamiltonianCyclesConfig(vertexCount: 5, edgeProbability: 0.2, trainCount: 12, testCount: 6),
+        width: 8, layers: 1, heads: 2, referenceSteps: 4, referenceBatchSize: 4, referenceLearningRate: 3e-3,
+        rewardTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
+        generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 2),
+        seed: 0)
+
+    /// The longest sequence any graph of the task can make: the complete graph's prompt (3 tokens per
+    /// edge) plus N + 1 answer tokens. The context is sized to it so no graph is ever rejected.
+    public var contextLength: Int {
+        let n = task.vertexCount
+        return 3 * (n * (n - 1) / 2) + n + 1
+    }
+
+    public var modelConfiguration: TinyLMConfiguration {
+        TinyLMConfiguration(vocabularySize: HamiltonianCyclesVocabulary(vertexCount: task.vertexCount).size, width: width,
+                            layers: layers, heads: heads, contextLength: contextLength)
+    }
+
+    /// Throws the first problem, as a sentence that says what to change.
+    public func validate() throws {
+        try task.validate()
+        try modelConfiguration.validate()
+        try rewardTraining.validate()
+        if referenceSteps < 0 { throw ConfigurationError("reference steps must be 0 or more, got \(referenceSteps)") }
+        if referenceBatchSize < 1 {
+            throw ConfigurationError("the reference batch size must be at least 1, got \(referenceBatchSize)")
+        }
+        if !(referenceLearningRate > 0 && referenceLearningRate.isFinite) {
+            throw ConfigurationError("the reference learning rate must be positive, got \(referenceLearningRate)")
+        }
+        if generation.samplesPerGraph < 1 {
+            throw ConfigurationError("samples per graph must be at least 1, got \(generation.samplesPerGraph)")
+        }
+        if !(generation.temperature > 0 && generation.temperature.isFinite) {
+            throw ConfigurationError("the sampling temperature must be positive, got \(generation.temperature)")
+        }
+    }
+}
+
+/// The figures of one trained reward model.
+public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
+    public let trainBefore: PairMetrics
+    public let testBefore: PairMetrics
+    public let train: PairMetrics
+    public let test: PairMetrics
+    /// Mean Bradley-Terry batch loss over each tenth of the steps (fewer entries with fewer than 10 steps).
+    public let lossByTenth: [Double]
+    /// The IM-RM only: its policy's sampled answers on the test graphs before (pi = pi_ref) and after
+    /// training, and the exact probability pi(C | x) it gives the valid cycles, averaged over test graphs.
+    public let generationBefore: HamiltonianCyclesGeneration.Result?
+    public let generationAfter: HamiltonianCyclesGeneration.Result?
+    public let validMassBefore: Double?
+    public let validMassAfter: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case trainAccuracy
+        case testAccuracy
+        case trainBefore
+        case testBefore
+        case train, test
+        case lossByTenth
+        case generationValidFraction
+        case generationBefore
+        case generationAfter
+        case validMass = "valid_probability_mass"
+    }
+
+    struct BeforeAfter: Codable {
+        let before: Double
+        let after: Double
+    }
+
+    public init(trainBefore: PairMetrics, testBefore: PairMetrics, train: PairMetrics,
+                test: PairMetrics, lossByTenth: [Double],
+                generationBefore: HamiltonianCyclesGeneration.Result?, generationAfter: HamiltonianCyclesGeneration.Result?,
+                validMassBefore: Double?, validMassAfter: Double?)
+    {
+        self.trainBefore = trainBefore
+        self.testBefore = testBefore
+        self.train = train
+        self.test = test
+        self.lossByTenth = lossByTenth
+        self.generationBefore = generationBefore
+        self.generationAfter = generationAfter
+        self.validMassBefore = validMassBefore
+        self.validMassAfter = validMassAfter
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        trainBefore = try container.decode(PairMetrics.self, forKey: .trainBefore)
+        testBefore = try container.decode(PairMetrics.self, forKey: .testBefore)
+        train = try container.decode(PairMetrics.self, forKey: .train)
+        test = try container.decode(PairMetrics.self, forKey: .test)
+        lossByTenth = try container.decode([Double].self, forKey: .lossByTenth)
+        generationBefore = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationBefore)
+        generationAfter = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationAfter)
+        let mass = try container.decodeIfPresent(BeforeAfter.self, forKey: .validMass)
+        validMassBefore = mass?.before
+        validMassAfter = mass?.after
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(train.accuracy, forKey: .trainAccuracy)
+        try container.encode(test.accuracy, forKey: .testAccuracy)
+        try container.encode(trainBefore, forKey: .trainBefore)
+        try container.encode(testBefore, forKey: .testBefore)
+        try container.encode(train, forKey: .train)
+        try container.encode(test, forKey: .test)
+        try container.encode(lossByTenth, forKey: .lossByTenth)
+        if let generationBefore, let generationAfter {
+            try container.encode(BeforeAfter(before: generationBefore.validFraction, after: generationAfter.validFraction),
+                                 forKey: .generationValidFraction)
+            try container.encode(generationBefore, forKey: .generationBefore)
+            try container.encode(generationAfter, forKey: .generationAfter)
+        }
+        if let validMassBefore, let validMassAfter {
+            try container.encode(BeforeAfter(before: validMassBefore, after: validMassAfter), forKey: .validMass)
+        }
+    }
+}
+
+/// Everything one run of the experiment measured.
+public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
+    public let config: HamiltonianExperimentConfig
+    /// The supervised loss -ln pi_ref(y | x) on random permutations, mean over each tenth of the steps;
+    /// ln N! is the floor, reached by a model that answers uniformly random permutations.
+    public let referenceLossByTenth: [Double]
+    /// Exact chance figures on the test graphs (see `HamiltonianCyclesGeneration`).
+    public let randomPermutationChance: Double
+    public let uniformTokenChance: Double
+    public let implicitReward: HamiltonianRewardModelOutcome
+    public let explicitReward: HamiltonianRewardModelOutcome
+
+    /// The paper's figures (Sec. 3.2, Pythia-1B IM-RM, N = 10, p = 0.2).
+    public static let paperTestAccuracy = 0.993
+    public static let paperGenerationValidFraction = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case config
+        case referenceLossByTenth
+        case randomPermutationChance
+        case uniformTokenChance
+        case implicitReward = "im_rm"
+        case explicitReward = "ex_rm"
+    }
+}
+
+/// Runs the experiment. A value: build it from a config, then `run`.
+public struct HamiltonianExperiment: Sendable {
+    public let config: HamiltonianExperimentConfig
+
+    public init(_ config: HamiltonianExperimentConfig) throws {
+        try config.validate()
+        self.config = config
+    }
+
+    /// A stage of the run, for progress display.
+    public enum Stage: String, Sendable {
+        case reference = "reference (format)"
+        case implicitReward = "IM-RM"
+        case explicitReward = "EX-RM"
+    }
+
+    /// The preference pairs of a set of examples, in the task's token encoding.
+    public static func pairs(_ examples: [HamiltonianCyclesExample], vocabulary: HamiltonianCyclesVocabulary)
+        -> [TokenPreferencePair]
+    {
+        examples.map { example in
+            TokenPreferencePair(prompt: vocabulary.encodePrompt(example.instance.graph),
+                                chosen: vocabulary.encodeResponse(example.instance.plantedCycle),
+                                rejected: vocabulary.encodeResponse(example.rejected))
+        }
+    }
+
+    /// The mean over `graphs` of pi(C | x), the exact probability that `model` answers a valid cycle,
+    /// summed over every valid permutation (nil when a graph has too many to list).
+    public static func validProbabilityMass(of model: TinyLM, graphs: [UndirectedGraph],
+                                            vocabulary: HamiltonianCyclesVocabulary) throws -> Double?
+    {
+        var prompts: [[Int]] = []
+        var responses: [[Int]] = []
+        var owners: [Int] = []
+        for (index, graph) in graphs.enumerated() {
+            guard let cycles = graph.hamiltonianCyclePermutations(limit: 20_000) else { return nil }
+            let prompt = vocabulary.encodePrompt(graph)
+            for cycle in cycles {
+                prompts.append(prompt)
+                responses.append(vocabulary.encodeResponse(cycle))
+                owners.append(index)
+            }
+        }
+        let logProbabilities = try model.responseLogProbabilities(prompts: prompts, responses: responses)
+        var mass = [Double](repeating: 0, count: graphs.count)
+        for (owner, logProbability) in zip(owners, logProbabilities) { mass[owner] += exp(logProbability) }
+        return mass.reduce(0, +) / Double(graphs.count)
+    }
+
+    /// The means of `values` over ten consecutive, nearly equal segments (one per value when fewer than 10).
+    public static func meansByTenth(_ values: [Double]) -> [Double] {
+        let segments = min(10, values.count)
+        return (0..<segments).map { segment in
+            let range = (segment * values.count / segments)..<((segment + 1) * values.count / segments)
+            return values[range].reduce(0, +) / Double(range.count)
+        }
+    }
+
+    /// The name in a `DivergenceError` of the format training of pi_ref.
+    public static let referenceLabel = "pi_ref (format training)"
+
+    /// Runs the experiment. Throws `DivergenceError` when pi_ref's training, either reward model's
+    /// training or sampling diverges (a loss, parameter or next-token law that is not finite).
+    public func run(progress: (Stage, Int, Int) -> Void = { _, _, _ in }) throws -> HamiltonianExperimentResult {
+        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
+        // Independent streams, one per random part, so changing one part's size leaves the others alone.
+        var seeds = SeededGenerator(seed: config.seed)
+        var dataGenerator = SeededGenerator(seed: seeds.next())
+        let initializationSeed = seeds.next()
+        var referenceGenerator = SeededGenerator(seed: seeds.next())
+        let implicitSeed = seeds.next()
+        let explicitSeed = seeds.next()
+        var generationBeforeGenerator = SeededGenerator(seed: seeds.next())
+        var generationAfterGenerator = SeededGenerator(seed: seeds.next())
+
+        let dataset = try HamiltonianCyclesDataset.generate(config.task, using: &dataGenerator)
+        let vocabulary = dataset.vocabulary
+        let trainPairs = Self.pairs(dataset.train, vocabulary: vocabulary)
+        let testPairs = Self.pairs(dataset.test, vocabulary: vocabulary)
+        let testGraphs = dataset.test.map(\.instance.graph)
+
+        // pi_ref: the answer format, learnt from uniformly random permutations.
+        var reference = try TinyLM(configuration: config.modelConfiguration, seed: initializationSeed)
+        var referenceLosses: [Double] = []
+        var adam = Adam(AdamConfiguration(learningRate: config.referenceLearningRate))
+        for step in 0..<config.referenceSteps {
+            let graphs = (0..<config.referenceBatchSize).map { _ in
+                dataset.train[Int.random(in: 0..<dataset.train.count, using: &referenceGenerator)].instance.graph
+            }
+            let prompts = graphs.map(vocabulary.encodePrompt)
+            let answers = graphs.map { _ in
+                vocabulary.encodeResponse(Array(0..<config.task.vertexCount).shuffled(using: &referenceGenerator))
+            }
+            let batch = try TokenBatch(zip(prompts, answers).map { $0 + $1 }, responseStarts: prompts.map(\.count))
+            let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &adam)
+            let cause = DivergenceError.Cause.learningRateTooLarge(config.referenceLearningRate)
+            try DivergenceError.check(loss, .loss, model: Self.referenceLabel, step: step, cause: cause)
+            try reference.parameters.checkFinite(model: Self.referenceLabel, step: step + 1, cause: cause)
+            referenceLosses.append(loss)
+            progress(.reference, step + 1, config.referenceSteps)
+        }
+        reference.parameters.unfreezeAll()
+
+        // Both reward models start from pi_ref; the IM-RM keeps a frozen copy of it as its reference.
+        func outcome(_ type: RewardModelKind, stage: Stage, seed: UInt64) throws
+            -> (HamiltonianRewardModelOutcome, TinyLMRewardModel)
+        {
+            let training = config.rewardTraining
+            let initial = try TinyLMRewardModel(backbone: reference, configuration: training.modelConfiguration(type))
+            let trainBefore = try initial.metrics(on: trainPairs)
+            let testBefore = try initial.metrics(on: testPairs)
+            var trainer = try RewardModelTrainer(model: initial, pairs: trainPairs,
+                                                 configuration: training.trainerConfiguration(seed: seed))
+            var losses: [Double] = []
+            losses.reserveCapacity(training.steps)
+            for step in 0..<training.steps {
+                losses.append(try trainer.step())
+                progress(stage, step + 1, training.steps)
+            }
+            let model = trainer.model
+            return (HamiltonianRewardModelOutcome(
+                trainBefore: trainBefore, testBefore: testBefore, train: try model.metrics(on: trainPairs),
+                test: try model.metrics(on: testPairs), lossByTenth: Self.meansByTenth(losses),
+                generationBefore: nil, generationAfter: nil,
+                validMassBefore: nil, validMassAfter: nil), model)
+        }
+
+        let (implicitTrained, implicitModel) = try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
+        let generationBefore = try HamiltonianCyclesGeneration.evaluate(
+            model: reference, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
+        let generationAfter = try HamiltonianCyclesGeneration.evaluate(
+            model: implicitModel.backbone, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
+        let implicitOutcome = HamiltonianRewardModelOutcome(
+            trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
+            test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
+            generationBefore: generationBefore, generationAfter: generationAfter,
+            validMassBefore: try Self.validProbabilityMass(of: reference, graphs: testGraphs, vocabulary: vocabulary),
+            validMassAfter: try Self.validProbabilityMass(of: implicitModel.backbone, graphs: testGraphs, vocabulary: vocabulary))
+        let (explicitOutcome, _) = try outcome(.explicit, stage: .explicitReward, seed: explicitSeed)
+
+        return HamiltonianExperimentResult(
+            config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
+            randomPermutationChance: HamiltonianCyclesGeneration.randomPermutationChance(testGraphs),
+            uniformTokenChance: HamiltonianCyclesGeneration.uniformTokenChance(testGraphs),
+            implicitReward: implicitOutcome, explicitReward: explicitOutcome)
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+
+/// The checks every subcommand applies to its numeric options, each failing with a sentence that
+/// names the option, the value and what to use instead. Upper bounds are what a real run on a laptop
+/// can use (a run that would take days or overflow memory is refused up front, never started).
+enum OptionBounds {
+    /// `value` must lie in `range`; `reason` (optional) says why the upper end is where it is.
+    static func require(_ value: Int, in range: ClosedRange<Int>, _ option: String, reason: String? = nil) throws {
+        guard range.contains(value) else {
+            let because = reason.map { " (\($0))" } ?? ""
+            throw ValidationError("--\(option) must lie in \(range.lowerBound)...\(range.upperBound)\(because), got \(value)")
+        }
+    }
+
+    /// A positive, finite number no larger than `maximum`.
+    static func requirePositive(_ value: Double, _ option: String, maximum: Double = 1e12) throws {
+        guard value > 0, value.isFinite else {
+            throw ValidationError("--\(option) must be a positive number, got \(value)")
+        }
+        guard value <= maximum else {
+            throw ValidationError("--\(option) must be at most \(maximum), got \(value); a step that large diverges")
+        }
+    }
+
+    /// A number in a closed interval.
+    static func require(_ value: Double, in range: ClosedRange<Double>, _ option: String) throws {
+        guard range.contains(value) else {
+            throw ValidationError("--\(option) must lie in [\(range.lowerBound), \(range.upperBound)], got \(value)")
+        }
+    }
+
+    /// A derived value (such as the default IM-RM rate lr / beta^2) must be a positive, finite number.
+    static func requireDerivedFinite(_ value: Double, _ description: String, change: String) throws {
+        guard value > 0, value.isFinite else {
+            throw ValidationError("\(description) is \(value), not a positive finite number; \(change)")
+        }
+    }
+}
+
+/// The shape of a small transformer a laptop can train here: checked before anything is allocated.
+enum TinyLMShapeBounds {
+    static func check(width: Int, layers: Int, heads: Int) throws {
+        try OptionBounds.require(width, in: 1...1024, "width")
+        try OptionBounds.require(layers, in: 1...48, "layers")
+        try OptionBounds.require(heads, in: 1...64, "heads")
+        guard width % heads == 0 else {
+            throw ValidationError("--width (\(width)) must be a multiple of --heads (\(heads))")
+        }
+    }
+}
