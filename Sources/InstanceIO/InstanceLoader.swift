@@ -36,10 +36,9 @@ public struct InstanceLoadError: Error, CustomStringConvertible {
 ///
 /// Every failure is an `InstanceLoadError` whose description is one line naming the path. Only regular
 /// files are read: a directory, device (`/dev/null`, `/dev/zero`), FIFO or piped standard input
-/// (`/dev/stdin`, `-`) is refused by what it is before anything is read, so an unbounded device is never read.
-/// A file that
-/// fails to load and looks like TRL preference data (JSONL or a JSON array whose first row has `chosen`
-/// and `rejected`) gets a reason saying so and pointing to `scripts/export-hf`.
+/// (`/dev/stdin`, `-`) is refused by what it is before anything is read, so an unbounded device is never
+/// read. A file that fails to load and looks like TRL preference data (JSONL or a JSON array whose first
+/// row has `chosen` and `rejected`) gets a reason saying so and pointing to `scripts/export-hf`.
 public enum InstanceLoader {
     /// The two instance file formats.
     public enum Format: String, Sendable {

@@ -1,5 +1,6 @@
 import TheorycheckCore
 import Foundation
+import TheorycheckCore
 import LinearAlgebra
 
 /// The sizes that decide what a run on an instance costs: V, d, contexts, sequences and pairs.
@@ -74,7 +75,8 @@ public struct RunShape: Sendable, Equatable {
 public struct RunCostEstimate: Sendable {
     /// Which computation is estimated.
     public enum Run: Sendable, Equatable {
-        /// `DynamicsExperiment` over these reward models, with or without the closed forms.
+        /// `DynamicsExperiment` over these reward models (the fixed-representation ones; an EX-GRM has
+        /// no fixed-representation simulator and costs nothing here), with or without the closed forms.
         case dynamics(kinds: [RewardModelKind], checksClosedForms: Bool)
         /// `StepAnalysis`: one step of the EX-RM and the IM-RM with their predictions.
         case step

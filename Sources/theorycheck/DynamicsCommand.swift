@@ -73,10 +73,7 @@ struct DynamicsCommand: ParsableCommand {
         if let model { return try runTinyLM(model) }
         let instance = try task.instance()
         let lr = self.lr ?? Self.defaultLearningRate
-        let implicitLearningRate = imLR ?? lr / (instance.beta * instance.beta)
-        try OptionBounds.requireDerivedFinite(
-            implicitLearningRate, "the default IM-RM learning rate lr / beta^2",
-            change: "give --im-lr, or a larger beta")
+        let implicitLearningRate = try imLR ?? defaultImplicitRate(lr: lr, beta: instance.beta)
         let experiment = DynamicsExperiment(
             steps: steps, explicitLearningRate: lr, implicitLearningRate: implicitLearningRate)
         try RunCostCheck.check(.dynamics(kinds: experiment.kinds, checksClosedForms: experiment.checksClosedForms),

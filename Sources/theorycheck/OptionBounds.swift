@@ -1,4 +1,5 @@
 import ArgumentParser
+import RewardDynamics
 
 /// The checks every subcommand applies to its numeric options, each failing with a sentence that
 /// names the option, the value and what to use instead. Upper bounds are what a real run on a laptop
@@ -29,7 +30,7 @@ enum OptionBounds {
         }
     }
 
-    /// A derived value (such as the default IM-RM rate lr / beta^2) must be a positive, finite number.
+    /// A derived value (such as the tiny-LM default IM-RM rate lr / beta) must be a positive, finite number.
     static func requireDerivedFinite(_ value: Double, _ description: String, change: String) throws {
         guard value > 0, value.isFinite else {
             throw ValidationError("\(description) is \(value), not a positive finite number; \(change)")
@@ -46,5 +47,15 @@ enum TinyLMShapeBounds {
         guard width % heads == 0 else {
             throw ValidationError("--width (\(width)) must be a multiple of --heads (\(heads))")
         }
+    }
+}
+
+/// The fixed-representation default IM-RM rate lr / beta^2 (`LearningRates.implicitDefault`), or one line
+/// saying why it cannot be used (beta so small that beta^2 underflows, or a rate that overflows).
+func defaultImplicitRate(lr: Double, beta: Double) throws -> Double {
+    do {
+        return try LearningRates.implicitDefault(explicitLearningRate: lr, beta: beta)
+    } catch {
+        throw CLIError("the default IM-RM learning rate lr / beta^2 cannot be used: \(error); give --im-lr")
     }
 }

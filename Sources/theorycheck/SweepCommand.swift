@@ -112,7 +112,7 @@ struct SweepCommand: ParsableCommand {
             throw CLIError("built-in task: \(error)")
         }
         let summary = PhaseDiagramSummary(result: result, learningRate: lr,
-                                          implicitLearningRate: imLR ?? lr / (beta * beta), beta: beta)
+                                          implicitLearningRate: try imLR ?? defaultImplicitRate(lr: lr, beta: beta), beta: beta)
         try emit(summary, output)
     }
 }

@@ -55,7 +55,7 @@ struct Theorem2Command: ParsableCommand {
         let source = instance.map { "instance file \($0)" }
             ?? "built-in single-token task (seed \(task.seed), alignment \(task.alignment), context noise \(task.contextNoise), beta \(task.beta))"
         let experiment = Theorem2Experiment(
-            steps: steps, explicitLearningRate: lr, implicitLearningRate: imLR ?? lr / (loaded.beta * loaded.beta))
+            steps: steps, explicitLearningRate: lr, implicitLearningRate: try imLR ?? defaultImplicitRate(lr: lr, beta: loaded.beta))
         let progress = ProgressLine("theorem2", quiet: output.quiet)
         let result: Theorem2Result
         do {

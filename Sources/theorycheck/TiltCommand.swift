@@ -59,6 +59,11 @@ struct TiltCommand: ParsableCommand {
         var generator = SeededGenerator(seed: seed)
         let reference = LabelledReference.random(responseCount: responses, correctCount: correct, correctMass: q,
                                                  using: &generator)
+        do {
+            try ExponentialTilt.validate(beta: beta, margin: delta)
+        } catch {
+            throw CLIError("\(error)")
+        }
         let tilt = ExponentialTilt(reference, beta: beta, margin: delta)
         try emit(TiltReport(tilt: tilt, requestedMass: q, seed: seed), json: json)
     }

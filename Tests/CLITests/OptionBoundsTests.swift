@@ -49,6 +49,7 @@ final class OptionBoundsTests: XCTestCase {
             (["persona", "--lr", "1e100"], "--lr"),
             (["dynamics", "--lr", "1e100"], "--lr"),
             (["step", "--instance", "x.json", "--eta", "inf"], "--eta"),
+            (["tilt", "--q", "0.5", "--delta", "1", "--beta", "1e-320"], "beta"),
         ]
         for (arguments, option) in cases { try assertRefused(arguments, mentions: option) }
     }

@@ -25,6 +25,7 @@ final class Theorem2CommandTests: XCTestCase {
 
     func testTextAndReport() throws {
         let folder = try CLIHarness.temporaryDirectory(for: self)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("notes"), withIntermediateDirectories: true)
         let report = folder.appendingPathComponent("notes/theorem2.md").path
         let run = try CLIHarness.run(["theorem2", "--steps", "100", "--alignment", "0.3", "--report", report])
         XCTAssertEqual(run.exitCode, 0, run.standardError)

@@ -86,30 +86,6 @@ final class InstanceLoaderTests: XCTestCase {
                         mentioning: ["sequences.a b"])
     }
 
-    /// TRL preference data given as an instance: the error says what it is and how to export it.
-    func testPreferenceDataIsNamedAsSuch() throws {
-        let standard = #"{"prompt": "Is the sky blue?", "chosen": " Yes.", "rejected": " No."}"#
-        let implicit = #"{"chosen": "Q: sky? A: blue", "rejected": "Q: sky? A: green"}"#
-        for (name, text, keys) in [
-            ("standard.jsonl", standard + "\n" + standard + "\n", "prompt, chosen, rejected"),
-            ("one-row.jsonl", standard + "\n", "prompt, chosen, rejected"),
-            ("implicit.jsonl", "\n" + implicit + "\n" + implicit, "chosen, rejected"),
-            ("rows.json", "[" + implicit + ", " + implicit + "]", "chosen, rejected"),
-        ] {
-            let path = try write(Data(text.utf8), name)
-            assertLoadError(path, mentioning: ["preference data", keys, "scripts/export-hf"])
-        }
-        // Other broken JSON keeps the parser's message.
-        let other = try write(Data("{\"beta\": 1}\n{\"chosen\": 2}\n".utf8), "other.jsonl")
-        do {
-            _ = try InstanceLoader.load(path: other)
-            XCTFail("loaded \(other)")
-        } catch {
-            XCTAssertFalse(error.description.contains("preference data"), error.description)
-            XCTAssertNotNil(error.underlying as? JSONSyntaxError)
-        }
-    }
-
     func testDevicesPipesAndFoldersSayWhatTheyAreAndAreNeverRead() throws {
         // Said by kind before any read: /dev/zero would otherwise be read without end.
         assertLoadError("/dev/zero", mentioning: ["/dev/zero is a character device, not an instance file"])
@@ -152,6 +128,30 @@ final class InstanceLoaderTests: XCTestCase {
         XCTAssertEqual(InstanceValidationError.abbreviated("short"), "short")
         XCTAssertEqual(InstanceValidationError.abbreviated(String(repeating: "a", count: 10) + String(repeating: "b", count: 10), limit: 6),
                        "aaaa…[14 characters omitted]…bb")
+    }
+
+    /// TRL preference data given as an instance: the error says what it is and how to export it.
+    func testPreferenceDataIsNamedAsSuch() throws {
+        let standard = #"{"prompt": "Is the sky blue?", "chosen": " Yes.", "rejected": " No."}"#
+        let implicit = #"{"chosen": "Q: sky? A: blue", "rejected": "Q: sky? A: green"}"#
+        for (name, text, keys) in [
+            ("standard.jsonl", standard + "\n" + standard + "\n", "prompt, chosen, rejected"),
+            ("one-row.jsonl", standard + "\n", "prompt, chosen, rejected"),
+            ("implicit.jsonl", "\n" + implicit + "\n" + implicit, "chosen, rejected"),
+            ("rows.json", "[" + implicit + ", " + implicit + "]", "chosen, rejected"),
+        ] {
+            let path = try write(Data(text.utf8), name)
+            assertLoadError(path, mentioning: ["preference data", keys, "scripts/export-hf"])
+        }
+        // Other broken JSON keeps the parser's message.
+        let other = try write(Data("{\"beta\": 1}\n{\"chosen\": 2}\n".utf8), "other.jsonl")
+        do {
+            _ = try InstanceLoader.load(path: other)
+            XCTFail("loaded \(other)")
+        } catch {
+            XCTAssertFalse(error.description.contains("preference data"), error.description)
+            XCTAssertNotNil(error.underlying as? JSONSyntaxError)
+        }
     }
 
     func testLoadErrorKeepsTheParserError() throws {
