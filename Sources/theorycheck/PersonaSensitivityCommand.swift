@@ -1,0 +1,78 @@
+import ArgumentParser
+import ExperimentReports
+import Experiments
+import Foundation
+import TheorycheckCore
+import TinyLM
+
+/// `theorycheck persona-sensitivity`: how the Persona headline depends on how long the backbone was
+/// pretrained and the reward models trained, beside the backbone's representation similarity.
+struct PersonaSensitivityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persona-sensitivity",
+        abstract: "Persona paraphrase accuracy of every reward model over pretraining steps x epochs x seeds.",
+        discussion: """
+            Per seed: pretrain the Persona backbone once, snapshotting it at every --pretraining-steps value, \
+            and measure how similar its representations of paraphrased and original responses are (cosines \
+            of hidden states at the answer, at the last position and before the answer, and of the answers' \
+            unembedding rows, beside the agree-versus-disagree cosine). On every snapshot train the five \
+            reward models once for the largest --epochs value and read them at every --epochs value. Prints \
+            paraphrase accuracy (training and test prompts) as mean, sd and min/max over seeds, the training \
+            loss, the similarity per pretraining length, and readings computed from them. The other settings \
+            are those of `theorycheck persona`.
+            """)
+
+    @Option(help: "Number of seeds (0, 1, ...); each pretrains its own backbone. Use 3 or more for a spread.")
+    var seeds = PersonaSensitivityConfiguration.standard.base.seeds.count
+
+    @Option(name: .customLong("pretraining-steps"),
+            help: "Comma-separated, increasing pretraining lengths (Adam steps), snapshots of one run per seed.")
+    var pretrainingSteps = PersonaSensitivityConfiguration.standard.pretrainingSteps.map(String.init).joined(separator: ",")
+
+    @Option(help: "Comma-separated, increasing reward-training lengths (epochs), checkpoints of one run per model.")
+    var epochs = PersonaSensitivityConfiguration.standard.epochs.map(String.init).joined(separator: ",")
+
+    @Option(help: "Runs trained at once, one thread each (results do not depend on it).")
+    var threads = PersonaSensitivityConfiguration.standard.base.threads
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        try OptionBounds.require(seeds, in: 1...100, "seeds")
+        _ = try parsedPretrainingSteps()
+        _ = try parsedEpochs()
+        try OptionBounds.require(threads, in: 1...64, "threads")
+    }
+
+    func parsedPretrainingSteps() throws -> [Int] {
+        try OptionBounds.increasingIntegers(pretrainingSteps, in: 0...100_000, maximumCount: 10, "pretraining-steps")
+    }
+
+    func parsedEpochs() throws -> [Int] {
+        try OptionBounds.increasingIntegers(epochs, in: 1...10_000, maximumCount: 12, "epochs")
+    }
+
+    var experimentConfiguration: PersonaSensitivityConfiguration {
+        get throws {
+            var c = PersonaSensitivityConfiguration.standard
+            c.base.seeds = (0..<UInt64(seeds)).map { $0 }
+            c.base.threads = threads
+            c.pretrainingSteps = try parsedPretrainingSteps()
+            c.epochs = try parsedEpochs()
+            return c
+        }
+    }
+
+    func run() throws {
+        let progress = ProgressLine("persona-sensitivity", quiet: output.quiet)
+        let result: PersonaSensitivityResult
+        do {
+            let experiment = try PersonaSensitivityExperiment(configuration: try experimentConfiguration,
+                                                              grammar: try Grammar.agreeableness())
+            result = try experiment.run(progress: progress.lineSink)
+        } catch let error as ConfigurationError {
+            throw CLIError(error.message)
+        }
+        try emit(PersonaSensitivityReport(result: result), output)
+    }
+}
