@@ -88,6 +88,31 @@ public struct PersonaSensitivityReport: Presentation {
         return table
     }
 
+    /// Rows (IM-RM type, pretraining steps, paraphrase set), columns the epoch grid: accuracy when the pairs
+    /// are ranked by the template tokens' part of the reward alone, and by the answer tokens' part alone.
+    func splitTable() -> MarkdownTable {
+        var table = MarkdownTable(
+            headers: ["reward model", "pretraining steps", "set"] + epochGrid.map { "\($0) epochs: template / answer" },
+            alignments: [.left, .right, .left] + epochGrid.map { _ in .right })
+        for type in result.rewardModels where type.isImplicit {
+            for steps in grid {
+                for set in Self.paraphraseSets {
+                    table.addRow([type.label, "\(steps)", Self.setLabels[set]!] + epochGrid.map { epoch in
+                        let (template, answer) = split(type, steps, epoch, set)
+                        return Self.meanSD(template) + " / " + Self.meanSD(answer)
+                    })
+                }
+            }
+        }
+        return table
+    }
+
+    /// Accuracy over seeds of the template part and of the answer part of an IM-RM's paraphrase rewards.
+    private func split(_ type: RewardModelKind, _ steps: Int, _ epoch: Int, _ set: String) -> (template: SeedSpread, answer: SeedSpread) {
+        let splits = result.runs(type, pretrainingSteps: steps).map { $0.rewardSplit(set, epoch: epoch)! }
+        return (SeedSpread(splits.map(\.template.accuracy)), SeedSpread(splits.map(\.answer.accuracy)))
+    }
+
     /// Rows pretraining steps: held-out next-token loss, over seeds.
     func backboneTable() -> MarkdownTable {
         var table = MarkdownTable(headers: ["pretraining steps", "held-out next-token loss"], alignments: [.right, .right])
@@ -334,6 +359,19 @@ public struct PersonaSensitivityReport: Presentation {
             }
         }
 
+        // Which tokens an IM-RM's paraphrase ranking comes from.
+        for type in result.rewardModels where type == .implicit {
+            let pieces = grid.map { steps -> String in
+                let parts = Self.paraphraseSets.map { split(type, steps, lastEpoch, $0) }
+                let template = (parts[0].template.mean + parts[1].template.mean) / 2
+                let answer = (parts[0].answer.mean + parts[1].answer.mean) / 2
+                return "\(steps) steps: template " + Self.fixed(template) + ", answer " + Self.fixed(answer)
+            }
+            lines.append("\(type.label) paraphrase accuracy after \(lastEpoch) epochs when pairs are ranked by one part of the "
+                + "reward alone (mean of both sets): " + pieces.joined(separator: "; ") + ". The answer part is where the "
+                + "paper's competition argument applies (the paraphrase answers never occur in training).")
+        }
+
         // The largest seed spread per reward model.
         for type in result.rewardModels {
             var widest: (name: String, value: SeedSpread)?
@@ -521,6 +559,16 @@ public struct PersonaSensitivityReport: Presentation {
             (train / test prompts). `persona` (600 pretraining steps, 20 epochs) reproduced that picture; the cells \
             above show where it holds and where it does not.
             """)
+
+        if result.rewardModels.contains(where: \.isImplicit) {
+            report.heading("Which tokens the IM-RM's paraphrase ranking comes from", level: 3)
+            report.paragraph("""
+                The implicit reward is a sum over response tokens; here the paraphrase pairs are ranked by the sum \
+                over the template's tokens alone ("my response would be" / "i lean toward") and by the sum over the \
+                answer's tokens alone (certainly / absolutely against not really / nope). Accuracy, mean ± sd over seeds.
+                """)
+            report.table(splitTable())
+        }
 
         report.heading("Representation similarity of the backbone")
         report.paragraph("""

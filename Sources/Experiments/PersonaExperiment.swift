@@ -82,9 +82,11 @@ public struct PersonaExperiment: Sendable {
 
     /// Trains one reward model of `type` on `backbone` for `totalSteps` Adam steps (the configuration's
     /// learning rate, batch size, beta and read-out setting; pair order seeded by `seed`) and evaluates it
-    /// on the four sets at step 0 and at each step of `checkpoints`.
+    /// on the four sets at step 0 and at each step of `checkpoints`, where `inspect` (if given) also sees
+    /// the step and the model.
     public func trainRewardModel(_ type: RewardModelKind, backbone: TinyLM, dataset: PersonaDataset, seed: UInt64,
-                                 totalSteps: Int, checkpoints: Set<Int>) throws -> PersonaRun
+                                 totalSteps: Int, checkpoints: Set<Int>,
+                                 inspect: ((Int, TinyLMRewardModel) throws -> Void)? = nil) throws -> PersonaRun
     {
         let model = try TinyLMRewardModel(
             backbone: backbone,
@@ -103,6 +105,7 @@ public struct PersonaExperiment: Sendable {
             var sets: [String: PairMetrics] = [:]
             for set in dataset.evaluationSets { sets[set.name] = try trainer.model.metrics(on: set.pairs) }
             recorded.append(PersonaCheckpoint(step: step, sets: sets))
+            try inspect?(step, trainer.model)
         }
         try evaluate(0)
         for step in stride(from: 1, through: totalSteps, by: 1) {

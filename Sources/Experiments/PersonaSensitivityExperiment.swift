@@ -71,12 +71,20 @@ public struct PersonaSensitivityExperiment: Sendable {
             let type = types[job % types.count]
             let seed = seeds[seedIndex]
             let steps = configuration.pretrainingSteps[level]
-            let run = try persona.trainRewardModel(type, backbone: pretrained[seedIndex].models[level],
-                                                   dataset: pretrained[seedIndex].dataset, seed: seed,
-                                                   totalSteps: totalSteps, checkpoints: checkpoints)
+            let dataset = pretrained[seedIndex].dataset
+            var splits: [PersonaRewardSplitCheckpoint] = []
+            let run = try persona.trainRewardModel(type, backbone: pretrained[seedIndex].models[level], dataset: dataset,
+                                                   seed: seed, totalSteps: totalSteps, checkpoints: checkpoints)
+            { step, model in
+                var sets: [String: ImplicitRewardSplit] = [:]
+                for set in dataset.evaluationSets where set.name.hasPrefix("paraphrase") {
+                    sets[set.name] = try ImplicitRewardSplit.measure(model, pairs: set.pairs, responses: dataset.responses)
+                }
+                if !sets.isEmpty { splits.append(PersonaRewardSplitCheckpoint(epoch: step / stepsPerEpoch, sets: sets)) }
+            }
             let done = finished.increment()
             progress?("\(done)/\(jobCount) reward models: seed \(seed), \(steps) pretraining steps, \(type.rawValue), paraphrase accuracy \(run.final["paraphrase"]!.accuracy)")
-            return PersonaSensitivityRun(run, pretrainingSteps: steps, stepsPerEpoch: stepsPerEpoch)
+            return PersonaSensitivityRun(run, pretrainingSteps: steps, stepsPerEpoch: stepsPerEpoch, rewardSplits: splits)
         }
         return PersonaSensitivityResult(configuration: configuration, backbones: pretrained.flatMap(\.backbones),
                                         runs: runs, pairCounts: PersonaExperiment.pairCounts(pretrained[0].dataset),

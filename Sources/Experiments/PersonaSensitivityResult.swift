@@ -28,6 +28,13 @@ public struct PersonaEpochCheckpoint: Codable, Equatable, Sendable {
     public let sets: [String: PairMetrics]
 }
 
+/// An IM-RM's reward on the two paraphrase sets split into template and answer tokens, after `epoch` epochs.
+public struct PersonaRewardSplitCheckpoint: Codable, Equatable, Sendable {
+    public let epoch: Int
+    /// "paraphrase" and "paraphrase_test" -> the split.
+    public let sets: [String: ImplicitRewardSplit]
+}
+
 /// One reward model trained on one seed's backbone after one pretraining length.
 public struct PersonaSensitivityRun: Codable, Equatable, Sendable {
     public let seed: UInt64
@@ -37,9 +44,12 @@ public struct PersonaSensitivityRun: Codable, Equatable, Sendable {
     public let checkpoints: [PersonaEpochCheckpoint]
     /// Entry e - 1: the mean training loss of epoch e's batches, each taken before its update.
     public let epochLosses: [Double]
+    /// For the IM-RMs, at every checkpoint: the paraphrase rewards split into template and answer
+    /// tokens. Empty for the other types.
+    public let rewardSplits: [PersonaRewardSplitCheckpoint]
 
     /// Reads a Persona run whose checkpoints fall on epoch boundaries.
-    init(_ run: PersonaRun, pretrainingSteps: Int, stepsPerEpoch: Int) {
+    init(_ run: PersonaRun, pretrainingSteps: Int, stepsPerEpoch: Int, rewardSplits: [PersonaRewardSplitCheckpoint]) {
         precondition(run.checkpoints.allSatisfy { $0.step % stepsPerEpoch == 0 },
                      "every checkpoint must fall on an epoch boundary of \(stepsPerEpoch) steps")
         precondition(run.losses.count % stepsPerEpoch == 0, "\(run.losses.count) steps is not a whole number of epochs")
@@ -47,6 +57,7 @@ public struct PersonaSensitivityRun: Codable, Equatable, Sendable {
         self.pretrainingSteps = pretrainingSteps
         type = run.type
         checkpoints = run.checkpoints.map { PersonaEpochCheckpoint(epoch: $0.step / stepsPerEpoch, sets: $0.sets) }
+        self.rewardSplits = rewardSplits
         epochLosses = stride(from: 0, to: run.losses.count, by: stepsPerEpoch).map { start in
             run.losses[start..<(start + stepsPerEpoch)].reduce(0, +) / Double(stepsPerEpoch)
         }
@@ -58,6 +69,11 @@ public struct PersonaSensitivityRun: Codable, Equatable, Sendable {
             preconditionFailure("no checkpoint at epoch \(epoch) for set \(set)")
         }
         return metrics
+    }
+
+    /// The IM-RM's split on set `set` after `epoch` epochs; nil for the other types.
+    public func rewardSplit(_ set: String, epoch: Int) -> ImplicitRewardSplit? {
+        rewardSplits.first { $0.epoch == epoch }?.sets[set]
     }
 }
 

@@ -35,6 +35,9 @@ struct PersonaSensitivityCommand: ParsableCommand {
     @Option(help: "Runs trained at once, one thread each (results do not depend on it).")
     var threads = PersonaSensitivityConfiguration.standard.base.threads
 
+    @Flag(help: .hidden)  // Persona's quick sizes (d = 8, 4 statements): for the end-to-end tests only.
+    var quick = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -55,6 +58,7 @@ struct PersonaSensitivityCommand: ParsableCommand {
     var experimentConfiguration: PersonaSensitivityConfiguration {
         get throws {
             var c = PersonaSensitivityConfiguration.standard
+            if quick { c.base = .quick }
             c.base.seeds = (0..<UInt64(seeds)).map { $0 }
             c.base.threads = threads
             c.pretrainingSteps = try parsedPretrainingSteps()
