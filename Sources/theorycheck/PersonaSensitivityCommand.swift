@@ -32,6 +32,10 @@ struct PersonaSensitivityCommand: ParsableCommand {
     @Option(help: "Comma-separated, increasing reward-training lengths (epochs), checkpoints of one run per model.")
     var epochs = PersonaSensitivityConfiguration.standard.epochs.map(String.init).joined(separator: ",")
 
+    @Option(name: .customLong("reward-models"),
+            help: "Comma-separated reward models to train (ex_rm, ex_rm_mean, im_rm, im_rm_noref, ex_grm); default all.")
+    var rewardModels = RewardModelKind.allCases.map(\.rawValue).joined(separator: ",")
+
     @Option(help: "Runs trained at once, one thread each (results do not depend on it).")
     var threads = PersonaSensitivityConfiguration.standard.base.threads
 
@@ -44,7 +48,24 @@ struct PersonaSensitivityCommand: ParsableCommand {
         try OptionBounds.require(seeds, in: 1...100, "seeds")
         _ = try parsedPretrainingSteps()
         _ = try parsedEpochs()
+        _ = try parsedRewardModels()
         try OptionBounds.require(threads, in: 1...64, "threads")
+    }
+
+    func parsedRewardModels() throws -> [RewardModelKind] {
+        let names = rewardModels.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let known = RewardModelKind.allCases.map(\.rawValue).joined(separator: ", ")
+        var kinds: [RewardModelKind] = []
+        for name in names {
+            guard let kind = RewardModelKind(rawValue: name) else {
+                throw ValidationError("--reward-models: unknown reward model \"\(name)\"; use a comma-separated list of \(known)")
+            }
+            if kinds.contains(kind) { throw ValidationError("--reward-models lists \(name) twice") }
+            kinds.append(kind)
+        }
+        // Table order, whatever order they were given in.
+        return RewardModelKind.allCases.filter(kinds.contains)
     }
 
     func parsedPretrainingSteps() throws -> [Int] {
@@ -63,6 +84,7 @@ struct PersonaSensitivityCommand: ParsableCommand {
             c.base.threads = threads
             c.pretrainingSteps = try parsedPretrainingSteps()
             c.epochs = try parsedEpochs()
+            c.base.rewardModels = try parsedRewardModels()
             return c
         }
     }

@@ -33,6 +33,8 @@ final class PersonaSensitivityCommandTests: XCTestCase {
             (["--epochs", "2,2"], ["strictly increasing"]),
             (["--epochs", (1...13).map(String.init).joined(separator: ",")], ["at most 12"]),
             (["--threads", "0"], ["--threads"]),
+            (["--reward-models", "im_rm,dpo"], ["unknown reward model \"dpo\"", "ex_rm"]),
+            (["--reward-models", "im_rm,im_rm"], ["twice"]),
         ]
         for (arguments, words) in cases {
             CLIHarness.assertCleanFailure(try CLIHarness.run(["persona-sensitivity"] + arguments), mentioning: words)
