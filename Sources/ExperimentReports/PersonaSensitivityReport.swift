@@ -120,8 +120,8 @@ public struct PersonaSensitivityReport: Presentation {
         return table
     }
 
-    /// Rows (pretraining steps, view): the cosines, mean ± sd over seeds.
-    func similarityTable() -> MarkdownTable {
+    /// Rows (pretraining steps, view): the cosines (raw or centered), mean ± sd over seeds.
+    func similarityTable(centered: Bool) -> MarkdownTable {
         var table = MarkdownTable(
             headers: ["pretraining steps", "view", "paraphrase vs original, same stance", "opposite stance",
                       "gap (same - opposite)", "baseline: agree vs disagree originals"],
@@ -129,7 +129,7 @@ public struct PersonaSensitivityReport: Presentation {
         for steps in grid {
             for view in RepresentationSimilarity.views {
                 func cell(_ figure: KeyPath<StanceCosines, Double>) -> String {
-                    Self.meanSD(result.similarity(pretrainingSteps: steps, view: view.name, figure))
+                    Self.meanSD(result.similarity(pretrainingSteps: steps, view: view.name, centered: centered, figure))
                 }
                 table.addRow(["\(steps)", view.label, cell(\.sameStance), cell(\.oppositeStance), cell(\.stanceGap),
                               cell(\.agreeVersusDisagree)])
@@ -165,8 +165,8 @@ public struct PersonaSensitivityReport: Presentation {
         for set in Self.paraphraseSets {
             lines += ["Accuracy on \(Self.setLabels[set]!):", accuracyTable(set: set).render()]
         }
-        lines += ["Representation similarity of the backbone (cosines), mean ± sd:", similarityTable().render(),
-                  "Readings:"]
+        lines += ["Representation similarity of the backbone (centered cosines), mean ± sd:",
+                  similarityTable(centered: true).render(), "Readings:"]
         lines += readings().map { "- " + $0 }
         return lines.joined(separator: "\n")
     }
@@ -194,12 +194,18 @@ public struct PersonaSensitivityReport: Presentation {
         public let agreeVersusDisagree: SeedSpread
     }
 
+    /// One view's raw and centered cosines over seeds.
+    public struct ViewSpread: Encodable {
+        public let raw: SimilaritySpread
+        public let centered: SimilaritySpread
+    }
+
     /// A pretraining length's backbone over seeds.
     public struct Backbone: Encodable {
         public let pretrainingSteps: Int
         public let heldOutLoss: SeedSpread
         /// View name (`RepresentationSimilarity.views`) -> cosines.
-        public let similarity: [String: SimilaritySpread]
+        public let similarity: [String: ViewSpread]
     }
 
     /// What `--json` prints.
@@ -214,13 +220,16 @@ public struct PersonaSensitivityReport: Presentation {
 
     public var jsonDocument: Document {
         let backbones = grid.map { steps in
-            var views: [String: SimilaritySpread] = [:]
+            var views: [String: ViewSpread] = [:]
             for view in RepresentationSimilarity.views {
-                func figure(_ path: KeyPath<StanceCosines, Double>) -> SeedSpread {
-                    result.similarity(pretrainingSteps: steps, view: view.name, path)
+                func spread(centered: Bool) -> SimilaritySpread {
+                    func figure(_ path: KeyPath<StanceCosines, Double>) -> SeedSpread {
+                        result.similarity(pretrainingSteps: steps, view: view.name, centered: centered, path)
+                    }
+                    return SimilaritySpread(sameStance: figure(\.sameStance), oppositeStance: figure(\.oppositeStance),
+                                            stanceGap: figure(\.stanceGap), agreeVersusDisagree: figure(\.agreeVersusDisagree))
                 }
-                views[view.name] = SimilaritySpread(sameStance: figure(\.sameStance), oppositeStance: figure(\.oppositeStance),
-                                                    stanceGap: figure(\.stanceGap), agreeVersusDisagree: figure(\.agreeVersusDisagree))
+                views[view.name] = ViewSpread(raw: spread(centered: false), centered: spread(centered: true))
             }
             return Backbone(pretrainingSteps: steps, heldOutLoss: result.heldOutLoss(pretrainingSteps: steps), similarity: views)
         }
@@ -266,7 +275,7 @@ public struct PersonaSensitivityReport: Presentation {
 
     /// Per seed, the mean of the two paraphrase accuracies after `epoch` epochs on each backbone, with
     /// that backbone's similarity figure: the points of a correlation over (seed, pretraining length).
-    private func correlation(_ type: RewardModelKind, epoch: Int, view: String,
+    private func correlation(_ type: RewardModelKind, epoch: Int, view: String, centered: Bool,
                              _ figure: KeyPath<StanceCosines, Double>) -> Double
     {
         var accuracies: [Double] = []
@@ -276,7 +285,7 @@ public struct PersonaSensitivityReport: Presentation {
             for (run, backbone) in zip(runs, result.backbones(pretrainingSteps: steps)) {
                 accuracies.append((run.metrics("paraphrase", epoch: epoch).accuracy
                     + run.metrics("paraphrase_test", epoch: epoch).accuracy) / 2)
-                similarities.append(backbone.similarity.view(view)[keyPath: figure])
+                similarities.append(backbone.similarity.view(view).cosines(centered: centered)[keyPath: figure])
             }
         }
         // The Pearson correlation (NaN when either side is constant), as PredictionAgreement computes it.
@@ -337,25 +346,24 @@ public struct PersonaSensitivityReport: Presentation {
 
         // How the IM-RM tracks the representation similarity.
         if let first = grid.first, let last = grid.last, first != last {
-            func change(_ view: String) -> String {
-                let from = result.similarity(pretrainingSteps: first, view: view, \.stanceGap).mean
-                let to = result.similarity(pretrainingSteps: last, view: view, \.stanceGap).mean
-                return NumberFormat.fixed(from, decimals: 3) + " -> " + NumberFormat.fixed(to, decimals: 3)
+            func path(_ view: String) -> String {
+                grid.map { NumberFormat.fixed(result.similarity(pretrainingSteps: $0, view: view, centered: true, \.stanceGap).mean,
+                                              decimals: 2) }.joined(separator: " -> ")
             }
-            lines.append("From \(first) to \(last) pretraining steps the stance gap (same- minus opposite-stance cosine "
-                + "of paraphrase and original) goes " + RepresentationSimilarity.views.map { "\($0.label) " + change($0.name) }
-                    .joined(separator: ", ") + ".")
+            lines.append("Over pretraining steps " + grid.map(String.init).joined(separator: ", ") + " the centered stance gap "
+                + "(same- minus opposite-stance cosine of paraphrase and original) goes: "
+                + RepresentationSimilarity.views.map { "\($0.label) " + path($0.name) }.joined(separator: "; ") + ".")
             for type in result.rewardModels where type == .implicit || type == .explicit {
                 let path = grid.map { steps in
                     "\(steps): " + Self.fixed(paraphrase(type, steps, lastEpoch).train.mean) + " / "
                         + Self.fixed(paraphrase(type, steps, lastEpoch).test.mean)
                 }
                 let correlations = RepresentationSimilarity.views.map { view in
-                    view.label + " " + describeCorrelation(correlation(type, epoch: lastEpoch, view: view.name, \.stanceGap))
+                    view.label + " " + describeCorrelation(correlation(type, epoch: lastEpoch, view: view.name, centered: true, \.stanceGap))
                 }
                 lines.append("\(type.label) paraphrase accuracy (train / test prompts) after \(lastEpoch) epochs by pretraining "
                     + "steps: " + path.joined(separator: "; ") + ". Its correlation over the \(grid.count * seedCount) "
-                    + "(seed, pretraining length) backbones with the stance gap: " + correlations.joined(separator: ", ") + ".")
+                    + "(seed, pretraining length) backbones with the centered stance gap: " + correlations.joined(separator: ", ") + ".")
             }
         }
 
@@ -481,37 +489,40 @@ public struct PersonaSensitivityReport: Presentation {
     }
 
     /// x = pretraining steps: the stance gap of every view (mean, per-seed marks).
-    private func gapPlot() -> SVGLinePlot {
+    private func gapPlot(centered: Bool) -> SVGLinePlot {
         var series: [PlotSeries] = []
         for view in RepresentationSimilarity.views {
-            let means = grid.map { result.similarity(pretrainingSteps: $0, view: view.name, \.stanceGap).mean }
+            let means = grid.map { result.similarity(pretrainingSteps: $0, view: view.name, centered: centered, \.stanceGap).mean }
             let marks = grid.flatMap { steps in
                 result.backbones(pretrainingSteps: steps).map {
-                    PlotPoint(x: Double(steps), y: $0.similarity.view(view.name).stanceGap)
+                    PlotPoint(x: Double(steps), y: $0.similarity.view(view.name).cosines(centered: centered).stanceGap)
                 }
             }
             series.append(PlotSeries(name: view.label, x: grid.map(Double.init), y: means, marks: marks))
         }
-        return SVGLinePlot(title: "Stance gap: same- minus opposite-stance cosine", xLabel: "pretraining steps",
+        return SVGLinePlot(title: "Stance gap\(centered ? " (centered)" : " (raw)"): same- minus opposite-stance cosine",
+                           xLabel: "pretraining steps",
                            yLabel: "cosine gap (line: mean, marks: seeds)", series: series, xScale: .logarithmicSteps,
                            referenceLines: [ReferenceLine(y: 0, label: "no stance information")])
     }
 
-    /// x = pretraining steps: one view's three cosines (mean, per-seed marks).
-    private func cosinePlot(view: (name: String, label: String)) -> SVGLinePlot {
+    /// x = pretraining steps: one view's three cosines, raw or centered (mean, per-seed marks).
+    private func cosinePlot(view: (name: String, label: String), centered: Bool) -> SVGLinePlot {
         let figures: [(String, KeyPath<StanceCosines, Double>)] = [
             ("paraphrase vs original, same stance", \.sameStance), ("paraphrase vs original, opposite stance", \.oppositeStance),
             ("agree vs disagree originals", \.agreeVersusDisagree),
         ]
         var series: [PlotSeries] = []
         for (name, path) in figures {
-            let means = grid.map { result.similarity(pretrainingSteps: $0, view: view.name, path).mean }
+            let means = grid.map { result.similarity(pretrainingSteps: $0, view: view.name, centered: centered, path).mean }
             let marks = grid.flatMap { steps in
-                result.backbones(pretrainingSteps: steps).map { PlotPoint(x: Double(steps), y: $0.similarity.view(view.name)[keyPath: path]) }
+                result.backbones(pretrainingSteps: steps).map {
+                    PlotPoint(x: Double(steps), y: $0.similarity.view(view.name).cosines(centered: centered)[keyPath: path])
+                }
             }
             series.append(PlotSeries(name: name, x: grid.map(Double.init), y: means, marks: marks))
         }
-        return SVGLinePlot(title: "Cosines of the \(view.label)", xLabel: "pretraining steps",
+        return SVGLinePlot(title: "\(centered ? "Centered cosines" : "Cosines") of the \(view.label)", xLabel: "pretraining steps",
                            yLabel: "cosine (line: mean, marks: seeds)", series: series, xScale: .logarithmicSteps)
     }
 
@@ -579,14 +590,22 @@ public struct PersonaSensitivityReport: Presentation {
             only for "not really"), at the template's last token (the context whose next-token law gives the IM-RM the \
             answer's log-probability), and the unembedding rows of the answers' first tokens (the token identity the \
             IM-RM's reward is read through). A gap well above 0 means a paraphrase sits nearer the original that \
-            means the same.
+            means the same. Raw cosines of these vectors share a large common component once the model has learned \
+            that an answer comes here (every answer row, and every context before an answer, then points the same \
+            way); the centered cosines subtract, per prompt, the mean of the vectors of all twelve response \
+            variants and compare what is left: the directions that tell responses apart.
             """)
-        report.table(similarityTable())
-        figure("stance-gap", gapPlot(), "stance gap of each view over pretraining steps", into: &report)
+        report.heading("Centered cosines, mean ± sd over seeds", level: 3)
+        report.table(similarityTable(centered: true))
+        figure("stance-gap-centered", gapPlot(centered: true), "centered stance gap of each view over pretraining steps",
+               into: &report)
         for view in RepresentationSimilarity.views where view.name == "answer" || view.name == "unembedding" {
-            figure("cosines-\(view.name.replacingOccurrences(of: "_", with: "-"))", cosinePlot(view: view),
-                   "cosines of the \(view.label) over pretraining steps", into: &report)
+            figure("cosines-centered-\(view.name.replacingOccurrences(of: "_", with: "-"))", cosinePlot(view: view, centered: true),
+                   "centered cosines of the \(view.label) over pretraining steps", into: &report)
         }
+        report.heading("Raw cosines, mean ± sd over seeds", level: 3)
+        report.table(similarityTable(centered: false))
+        figure("stance-gap-raw", gapPlot(centered: false), "raw stance gap of each view over pretraining steps", into: &report)
         report.heading("Held-out next-token loss of the backbones", level: 3)
         report.table(backboneTable())
 

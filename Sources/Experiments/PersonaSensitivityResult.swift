@@ -124,9 +124,13 @@ public struct PersonaSensitivityResult: Codable, Equatable, Sendable {
         return SeedSpread(runs(type, pretrainingSteps: pretrainingSteps).map { $0.epochLosses[epoch - 1] })
     }
 
-    /// One view of the representation similarity after `pretrainingSteps`, over seeds.
-    public func similarity(pretrainingSteps: Int, view: String, _ figure: KeyPath<StanceCosines, Double>) -> SeedSpread {
-        SeedSpread(backbones(pretrainingSteps: pretrainingSteps).map { $0.similarity.view(view)[keyPath: figure] })
+    /// One figure of one view of the representation similarity after `pretrainingSteps`, over seeds.
+    public func similarity(pretrainingSteps: Int, view: String, centered: Bool, _ figure: KeyPath<StanceCosines, Double>)
+        -> SeedSpread
+    {
+        SeedSpread(backbones(pretrainingSteps: pretrainingSteps).map {
+            $0.similarity.view(view).cosines(centered: centered)[keyPath: figure]
+        })
     }
 
     /// The held-out next-token loss after `pretrainingSteps`, over seeds.

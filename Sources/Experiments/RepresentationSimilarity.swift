@@ -27,6 +27,23 @@ public struct StanceCosines: Codable, Equatable, Sendable {
     }
 }
 
+/// One view's cosines, raw and centered. Centered: every vector minus the mean of all the vectors
+/// compared with it (per prompt, over the 12 response variants of the four groups), which removes the
+/// component all answers share (the raw cosines of the final layer norm's output and of the answer rows
+/// are dominated by it once the model knows "an answer comes here") and leaves the directions that tell
+/// responses apart.
+public struct ViewCosines: Codable, Equatable, Sendable {
+    public let raw: StanceCosines
+    public let centered: StanceCosines
+
+    public init(raw: StanceCosines, centered: StanceCosines) {
+        self.raw = raw
+        self.centered = centered
+    }
+
+    public func cosines(centered: Bool) -> StanceCosines { centered ? self.centered : raw }
+}
+
 /// How similar one backbone's representations of paraphrased and original responses are (docs/theory.md
 /// §6): the quantity the Persona headline depends on. Four views, each a `StanceCosines`:
 ///
@@ -46,12 +63,14 @@ public struct StanceCosines: Codable, Equatable, Sendable {
 /// - `cosine(a, a) = 1` (up to rounding) and `cosine(a, b) = cosine(b, a)` exactly;
 /// - `meanCosine(A, B) = meanCosine(B, A)` up to the order of summation, and 1 when every vector of A and
 ///   B is the same direction;
+/// - `centered` leaves vectors that sum to 0, and centered cosines do not change when one vector is added
+///   to every input (up to rounding);
 /// - every figure lies in [-1, 1].
 public struct RepresentationSimilarity: Codable, Equatable, Sendable {
-    public let answer: StanceCosines
-    public let last: StanceCosines
-    public let beforeAnswer: StanceCosines
-    public let unembedding: StanceCosines
+    public let answer: ViewCosines
+    public let last: ViewCosines
+    public let beforeAnswer: ViewCosines
+    public let unembedding: ViewCosines
 
     /// The names of the four views, in report order, with a short description.
     public static let views: [(name: String, label: String)] = [
@@ -60,7 +79,7 @@ public struct RepresentationSimilarity: Codable, Equatable, Sendable {
     ]
 
     /// The view called `name` (one of `views`).
-    public func view(_ name: String) -> StanceCosines {
+    public func view(_ name: String) -> ViewCosines {
         switch name {
         case "answer": return answer
         case "last": return last
@@ -95,6 +114,18 @@ public struct RepresentationSimilarity: Codable, Equatable, Sendable {
         return total / Double(first.count * second.count)
     }
 
+    /// Groups of vectors with the mean of all their vectors subtracted from each.
+    public static func centered(_ groups: [[[Double]]]) -> [[[Double]]] {
+        let all = groups.flatMap { $0 }
+        precondition(!all.isEmpty, "nothing to center")
+        var mean = [Double](repeating: 0, count: all[0].count)
+        for vector in all {
+            for index in mean.indices { mean[index] += vector[index] }
+        }
+        for index in mean.indices { mean[index] /= Double(all.count) }
+        return groups.map { group in group.map { vector in zip(vector, mean).map { $0 - $1 } } }
+    }
+
     /// The four views of `backbone` on `dataset`'s training prompts and response variants.
     public static func measure(backbone: TinyLM, dataset: PersonaDataset) throws -> RepresentationSimilarity {
         let responses = dataset.responses
@@ -122,7 +153,7 @@ public struct RepresentationSimilarity: Codable, Equatable, Sendable {
             }
             return byGroup
         }
-        func cosines(_ byGroup: [[[[Double]]]]) -> StanceCosines {
+        func stanceCosines(_ byGroup: [[[[Double]]]]) -> StanceCosines {
             let prompts = byGroup[0].indices
             func mean(_ first: Int, _ second: Int) -> Double {
                 prompts.map { meanCosine(byGroup[first][$0], byGroup[second][$0]) }.reduce(0, +) / Double(prompts.count)
@@ -130,6 +161,13 @@ public struct RepresentationSimilarity: Codable, Equatable, Sendable {
             // Same stance: P+ with O+ and P- with O-; opposite: P+ with O- and P- with O+ (equal counts).
             return StanceCosines(sameStance: (mean(2, 0) + mean(3, 1)) / 2, oppositeStance: (mean(2, 1) + mean(3, 0)) / 2,
                                  agreeVersusDisagree: mean(0, 1))
+        }
+        func cosines(_ byGroup: [[[[Double]]]]) -> ViewCosines {
+            // Center per prompt: the four groups' vectors on one prompt, less their mean.
+            let prompts = byGroup[0].indices
+            let centeredByPrompt = prompts.map { prompt in centered(byGroup.map { $0[prompt] }) }  // prompt -> group -> variant
+            let centeredByGroup = byGroup.indices.map { group in prompts.map { centeredByPrompt[$0][group] } }
+            return ViewCosines(raw: stanceCosines(byGroup), centered: stanceCosines(centeredByGroup))
         }
         let unembedding = backbone.parameters[TinyLMParameterName.unembedding]  // V x d
         let rows = groups.map { group in [group.map { unembedding.row($0.tokens[$0.answerStart]) }] }

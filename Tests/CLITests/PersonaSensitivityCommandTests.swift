@@ -17,7 +17,7 @@ final class PersonaSensitivityCommandTests: XCTestCase {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssert(text.contains("./scripts/theorycheck persona-sensitivity --quick --seeds 1"), "the report carries its command")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        XCTAssert(files.contains("persona-sensitivity-stance-gap.svg"), "\(files)")
+        XCTAssert(files.contains("persona-sensitivity-stance-gap-centered.svg"), "\(files)")
         let again = try CLIHarness.run(quick + ["--json", "--quiet"])
         XCTAssertEqual(again.standardOutput, run.standardOutput, "same seed, same bytes")
     }

@@ -34,7 +34,9 @@ final class PersonaSensitivityReportTests: XCTestCase {
         XCTAssertEqual(backbones.map { $0["pretraining_steps"] as? Int }, [0, 3])
         let similarity = try XCTUnwrap(backbones[0]["similarity"] as? [String: [String: Any]])
         XCTAssertEqual(Set(similarity.keys), Set(RepresentationSimilarity.views.map(\.name)))
-        XCTAssertEqual(Set(similarity["answer"]!.keys), ["same_stance", "opposite_stance", "stance_gap", "agree_versus_disagree"])
+        XCTAssertEqual(Set(similarity["answer"]!.keys), ["raw", "centered"])
+        let centered = try XCTUnwrap(similarity["answer"]!["centered"] as? [String: Any])
+        XCTAssertEqual(Set(centered.keys), ["same_stance", "opposite_stance", "stance_gap", "agree_versus_disagree"])
         XCTAssertFalse((json["readings"] as? [String] ?? []).isEmpty)
     }
 
@@ -54,7 +56,7 @@ final class PersonaSensitivityReportTests: XCTestCase {
         XCTAssertFalse(markdown.contains("NaN"))
         XCTAssert(bundle.figures.allSatisfy { $0.fileName.hasPrefix("sens-") && $0.fileName.hasSuffix(".svg") })
         XCTAssert(bundle.figures.contains { $0.fileName == "sens-epochs-im-rm.svg" })
-        XCTAssert(bundle.figures.contains { $0.fileName == "sens-stance-gap.svg" })
+        XCTAssert(bundle.figures.contains { $0.fileName == "sens-stance-gap-centered.svg" })
         for figure in bundle.figures {
             XCTAssertTrue(markdown.contains("(\(figure.fileName))"), figure.fileName)
             XCTAssertFalse(figure.svg.contains("NaN"), figure.fileName)

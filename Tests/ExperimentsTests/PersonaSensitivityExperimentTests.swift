@@ -81,11 +81,13 @@ final class PersonaSensitivityExperimentTests: XCTestCase {
         }
         for backbone in result.backbones {
             for view in RepresentationSimilarity.views {
-                let cosines = backbone.similarity.view(view.name)
-                for value in [cosines.sameStance, cosines.oppositeStance, cosines.agreeVersusDisagree] {
-                    XCTAssert((-1...1).contains(value), "\(view.name): \(value)")
+                for centered in [false, true] {
+                    let cosines = backbone.similarity.view(view.name).cosines(centered: centered)
+                    for value in [cosines.sameStance, cosines.oppositeStance, cosines.agreeVersusDisagree] {
+                        XCTAssert((-1...1).contains(value), "\(view.name), centered \(centered): \(value)")
+                    }
+                    XCTAssertEqual(cosines.stanceGap, cosines.sameStance - cosines.oppositeStance)
                 }
-                XCTAssertEqual(cosines.stanceGap, cosines.sameStance - cosines.oppositeStance)
             }
         }
         // Step 0 is the random backbone: identical for the same seed whatever the grid.
@@ -146,6 +148,17 @@ final class PersonaSensitivityExperimentTests: XCTestCase {
         let direction = vector()
         let same = [1.0, 2, 0.5].map { scale in direction.map { scale * $0 } }
         XCTAssertEqual(RepresentationSimilarity.meanCosine(same, same), 1, accuracy: 8 * Double.ulpOfOne)
+        // Centering: the centered vectors sum to 0, and a shared offset added to every vector changes no
+        // centered cosine (the offset cancels in the subtraction, up to the rounding of the mean).
+        let groups = [first, second]
+        let centered = RepresentationSimilarity.centered(groups)
+        for index in 0..<16 {
+            XCTAssertEqual(centered.joined().map { $0[index] }.reduce(0, +), 0, accuracy: 1e-14)
+        }
+        let offset = vector().map { 5 * $0 }
+        let shifted = RepresentationSimilarity.centered(groups.map { $0.map { zip($0, offset).map(+) } })
+        XCTAssertEqual(RepresentationSimilarity.meanCosine(shifted[0], shifted[1]),
+                       RepresentationSimilarity.meanCosine(centered[0], centered[1]), accuracy: 1e-12)
     }
 
     func testSameSeedsGiveTheSameBytesWhateverTheThreadCount() throws {
