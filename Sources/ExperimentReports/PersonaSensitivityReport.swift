@@ -39,6 +39,8 @@ public struct PersonaSensitivityReport: Presentation {
 
     private static func fixed(_ value: Double) -> String { NumberFormat.fixed(value, decimals: 3) }
 
+    private static func epochs(_ count: Int) -> String { count == 1 ? "1 epoch" : "\(count) epochs" }
+
     private static func loss(_ value: SeedSpread) -> String {
         NumberFormat.significant(value.mean, digits: 3) + " ± " + NumberFormat.significant(value.sd, digits: 2)
     }
@@ -47,7 +49,7 @@ public struct PersonaSensitivityReport: Presentation {
 
     /// Rows (reward model, pretraining steps), columns the epoch grid: accuracy on `set`.
     func accuracyTable(set: String) -> MarkdownTable {
-        var table = MarkdownTable(headers: ["reward model", "pretraining steps"] + epochGrid.map { "\($0) epochs" },
+        var table = MarkdownTable(headers: ["reward model", "pretraining steps"] + epochGrid.map { Self.epochs($0) },
                                   alignments: [.left, .right] + epochGrid.map { _ in .right })
         for type in result.rewardModels {
             for steps in grid {
@@ -61,7 +63,7 @@ public struct PersonaSensitivityReport: Presentation {
 
     /// Rows (reward model, pretraining steps), columns the epoch grid: accuracy on the two original sets.
     func originalsTable() -> MarkdownTable {
-        var table = MarkdownTable(headers: ["reward model", "pretraining steps"] + epochGrid.map { "\($0) epochs: train / test" },
+        var table = MarkdownTable(headers: ["reward model", "pretraining steps"] + epochGrid.map { Self.epochs($0) + ": train / test" },
                                   alignments: [.left, .right] + epochGrid.map { _ in .right })
         for type in result.rewardModels {
             for steps in grid {
@@ -92,14 +94,14 @@ public struct PersonaSensitivityReport: Presentation {
     /// are ranked by the template tokens' part of the reward alone, and by the answer tokens' part alone.
     func splitTable() -> MarkdownTable {
         var table = MarkdownTable(
-            headers: ["reward model", "pretraining steps", "set"] + epochGrid.map { "\($0) epochs: template / answer" },
+            headers: ["reward model", "pretraining steps", "set"] + epochGrid.map { Self.epochs($0) + ": first token / template / answer" },
             alignments: [.left, .right, .left] + epochGrid.map { _ in .right })
         for type in result.rewardModels where type.isImplicit {
             for steps in grid {
                 for set in Self.paraphraseSets {
                     table.addRow([type.label, "\(steps)", Self.setLabels[set]!] + epochGrid.map { epoch in
-                        let (template, answer) = split(type, steps, epoch, set)
-                        return Self.meanSD(template) + " / " + Self.meanSD(answer)
+                        let parts = split(type, steps, epoch, set)
+                        return Self.meanSD(parts.first) + " / " + Self.meanSD(parts.template) + " / " + Self.meanSD(parts.answer)
                     })
                 }
             }
@@ -108,9 +110,30 @@ public struct PersonaSensitivityReport: Presentation {
     }
 
     /// Accuracy over seeds of the template part and of the answer part of an IM-RM's paraphrase rewards.
-    private func split(_ type: RewardModelKind, _ steps: Int, _ epoch: Int, _ set: String) -> (template: SeedSpread, answer: SeedSpread) {
+    private func split(_ type: RewardModelKind, _ steps: Int, _ epoch: Int, _ set: String)
+        -> (first: SeedSpread, template: SeedSpread, answer: SeedSpread)
+    {
         let splits = result.runs(type, pretrainingSteps: steps).map { $0.rewardSplit(set, epoch: epoch)! }
-        return (SeedSpread(splits.map(\.template.accuracy)), SeedSpread(splits.map(\.answer.accuracy)))
+        return (SeedSpread(splits.map(\.firstToken.accuracy)), SeedSpread(splits.map(\.template.accuracy)),
+                SeedSpread(splits.map(\.answer.accuracy)))
+    }
+
+    /// Where the first word of each paraphrase template occurs as the first word of a training template:
+    /// a token the IM-RM has seen at that position, with a sign.
+    static func templateOverlap() -> String {
+        func first(_ template: String) -> String { String(template.lowercased().split(separator: " ").first ?? "") }
+        let training = [("chosen", PersonaDataset.chosenTemplates), ("rejected", PersonaDataset.rejectedTemplates)]
+        let paraphrases = [("chosen", PersonaDataset.paraphraseChosenTemplates), ("rejected", PersonaDataset.paraphraseRejectedTemplates)]
+        var pieces: [String] = []
+        for (side, templates) in paraphrases {
+            for template in templates {
+                let word = first(template)
+                let matches = training.flatMap { kind, list in list.filter { first($0) == word }.map { "the \(kind) training template \"\($0)\"" } }
+                pieces.append("the \(side) paraphrase template \"\(template)\" starts with \"\(word)\", "
+                    + (matches.isEmpty ? "which starts no training response" : "as does " + matches.joined(separator: " and ")))
+            }
+        }
+        return pieces.joined(separator: "; ")
     }
 
     /// Rows pretraining steps: held-out next-token loss, over seeds.
@@ -339,8 +362,10 @@ public struct PersonaSensitivityReport: Presentation {
                 }.count
                 perSeed.append(cellName(steps, epoch) + " \(count)/\(seedCount)")
             }
+            let placement = holds.isEmpty ? "in none of the \(cells.count) cells"
+                : "in \(holds.count) of the \(cells.count) cells: " + list(holds.map { cellName($0.0, $0.1) })
             lines.append("The paper's picture (EX-RM above chance and IM-RM below chance on both paraphrase sets, "
-                + "means over seeds) holds in cells " + list(holds.map { cellName($0.0, $0.1) }) + " of \(cells.count). "
+                + "means over seeds) holds " + placement + ". "
                 + "Seeds in which it holds individually (EX-RM > 0.5, IM-RM < 0.5 on both sets): " + perSeed.joined(separator: ", ") + ".")
         }
 
@@ -371,13 +396,14 @@ public struct PersonaSensitivityReport: Presentation {
         for type in result.rewardModels where type == .implicit {
             let pieces = grid.map { steps -> String in
                 let parts = Self.paraphraseSets.map { split(type, steps, lastEpoch, $0) }
-                let template = (parts[0].template.mean + parts[1].template.mean) / 2
-                let answer = (parts[0].answer.mean + parts[1].answer.mean) / 2
-                return "\(steps) steps: template " + Self.fixed(template) + ", answer " + Self.fixed(answer)
+                func both(_ path: KeyPath<(first: SeedSpread, template: SeedSpread, answer: SeedSpread), SeedSpread>) -> String {
+                    Self.fixed((parts[0][keyPath: path].mean + parts[1][keyPath: path].mean) / 2)
+                }
+                return "\(steps) steps: first token \(both(\.first)), template \(both(\.template)), answer \(both(\.answer))"
             }
-            lines.append("\(type.label) paraphrase accuracy after \(lastEpoch) epochs when pairs are ranked by one part of the "
-                + "reward alone (mean of both sets): " + pieces.joined(separator: "; ") + ". The answer part is where the "
-                + "paper's competition argument applies (the paraphrase answers never occur in training).")
+            lines.append("\(type.label) paraphrase accuracy after \(Self.epochs(lastEpoch)) when pairs are ranked by one part of the "
+                + "reward alone (mean of both sets): " + pieces.joined(separator: "; ") + ". In the data, "
+                + Self.templateOverlap() + ".")
         }
 
         // The largest seed spread per reward model.
@@ -430,8 +456,8 @@ public struct PersonaSensitivityReport: Presentation {
                 }
             }
             lines.append("\(type.label) paraphrase accuracy (mean of both sets, over seeds) from epoch \(firstEpoch) to \(lastEpoch), "
-                + "with the epoch's training loss: " + pieces.joined(separator: "; ") + ". Runs that fall below chance and later "
-                + "rise above 0.5: " + list(flips) + ".")
+                + "with the epoch's training loss: " + pieces.joined(separator: "; ") + ". Runs (seed, pretraining length) "
+                + "below 0.45 at one evaluated epoch and above 0.5 at a later one: " + list(flips) + ".")
         }
         return lines
     }
@@ -574,9 +600,11 @@ public struct PersonaSensitivityReport: Presentation {
         if result.rewardModels.contains(where: \.isImplicit) {
             report.heading("Which tokens the IM-RM's paraphrase ranking comes from", level: 3)
             report.paragraph("""
-                The implicit reward is a sum over response tokens; here the paraphrase pairs are ranked by the sum \
-                over the template's tokens alone ("my response would be" / "i lean toward") and by the sum over the \
-                answer's tokens alone (certainly / absolutely against not really / nope). Accuracy, mean ± sd over seeds.
+                The implicit reward is a sum over response tokens; here the paraphrase pairs are ranked by the term of \
+                the response's first token alone, by the sum over the template's tokens ("my response would be" / "i \
+                lean toward", the first token included) and by the sum over the answer's tokens (certainly / \
+                absolutely against not really / nope). Accuracy, mean ± sd over seeds. In the data, \
+                \(Self.templateOverlap()).
                 """)
             report.table(splitTable())
         }

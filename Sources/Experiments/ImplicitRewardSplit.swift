@@ -10,14 +10,19 @@ import TinyLM
 ///             = r_template(x, y) + r_answer(x, y)
 ///
 /// with r_template the sum over the template's tokens (k < answerStart) and r_answer the sum over the
-/// answer's. The paraphrases' answers (certainly, absolutely, not really, nope) never occur in a training
-/// response, and their templates share only the word "my" with one: the paper's competition argument
-/// (docs/theory.md §2) is about the answer part.
+/// answer's; r_first, the term of the response's first token (k = 0), is part of r_template. The
+/// paraphrases' answers (certainly, absolutely, not really, nope) never occur in a training response;
+/// their templates share one word with the training templates, "my", which starts the chosen paraphrase
+/// ("my response would be") and the rejected training template "my judgement:". The paper's competition
+/// argument (docs/theory.md §2) is about tokens absent from training (the answers); a token seen only in
+/// rejected responses is token identity at its plainest.
 ///
 /// Mathematical properties (tested in `PersonaSensitivityExperimentTests`): r_template + r_answer equals
-/// the model's reward up to rounding; both parts are 0 for an IM-RM at step 0 (p = p_ref).
+/// the model's reward up to rounding; every part is 0 for an IM-RM at step 0 (p = p_ref).
 public struct ImplicitRewardSplit: Codable, Equatable, Sendable {
-    /// Accuracy (ties 1/2) and mean margin when the pairs are ranked by r_template alone.
+    /// Accuracy (ties 1/2) and mean margin when the pairs are ranked by r_first alone.
+    public let firstToken: PairMetrics
+    /// The same for r_template alone.
     public let template: PairMetrics
     /// The same for r_answer alone.
     public let answer: PairMetrics
@@ -39,6 +44,7 @@ public struct ImplicitRewardSplit: Codable, Equatable, Sendable {
         let items = interner.items
         let policy = try model.backbone.evaluate(items.map(\.tokens))
         let reference = try model.reference?.evaluate(items.map(\.tokens))
+        var firstParts: [Double] = []
         var templateParts: [Double] = []
         var answerParts: [Double] = []
         for (index, item) in items.enumerated() {
@@ -48,17 +54,21 @@ public struct ImplicitRewardSplit: Codable, Equatable, Sendable {
             // nextTokenLogProbabilities[t - 1] = ln p(tokens[t] | tokens[..<t]); response token k is tokens[prompt + k].
             let logProbabilities = policy[index].nextTokenLogProbabilities
             let referenceLogProbabilities = reference?[index].nextTokenLogProbabilities
+            var first = 0.0
             var template = 0.0
             var answer = 0.0
             for k in item.response.indices {
                 let t = item.prompt.count + k - 1
                 let term = logProbabilities[t] - (referenceLogProbabilities?[t] ?? 0)
+                if k == 0 { first = term }
                 if k < answerStart { template += term } else { answer += term }
             }
+            firstParts.append(model.configuration.beta * first)
             templateParts.append(model.configuration.beta * template)
             answerParts.append(model.configuration.beta * answer)
         }
-        return ImplicitRewardSplit(template: PairMetrics(rewards: templateParts, pairs: indexed),
+        return ImplicitRewardSplit(firstToken: PairMetrics(rewards: firstParts, pairs: indexed),
+                                   template: PairMetrics(rewards: templateParts, pairs: indexed),
                                    answer: PairMetrics(rewards: answerParts, pairs: indexed))
     }
 }

@@ -44,6 +44,19 @@ public struct PersonaSensitivityConfiguration: Codable, Equatable, Sendable {
         return configuration
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case base, pretrainingSteps, epochs
+    }
+
+    /// Writes `base` as `persona`, with the longest grid lengths in place of its own, so a printed
+    /// configuration never shows a pretraining length or epoch count the study did not use.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(persona, forKey: .base)
+        try container.encode(pretrainingSteps, forKey: .pretrainingSteps)
+        try container.encode(epochs, forKey: .epochs)
+    }
+
     /// Every epoch at which the reward models are evaluated: 0, the grid, and a 1-2-5 schedule up to the
     /// last grid entry (for the curves over epochs), ascending.
     public var evaluatedEpochs: [Int] {

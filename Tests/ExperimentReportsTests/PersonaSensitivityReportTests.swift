@@ -38,6 +38,10 @@ final class PersonaSensitivityReportTests: XCTestCase {
         let centered = try XCTUnwrap(similarity["answer"]!["centered"] as? [String: Any])
         XCTAssertEqual(Set(centered.keys), ["same_stance", "opposite_stance", "stance_gap", "agree_versus_disagree"])
         XCTAssertFalse((json["readings"] as? [String] ?? []).isEmpty)
+        // The printed configuration shows the lengths the study used, not the Persona defaults it replaced.
+        let base = try XCTUnwrap((json["configuration"] as? [String: Any])?["base"] as? [String: Any])
+        XCTAssertEqual(base["epochs"] as? Int, 2)
+        XCTAssertEqual((base["pretraining"] as? [String: Any])?["steps"] as? Int, 3)
     }
 
     func testTerminalTextAndReportCarryTheTablesFiguresAndCommand() throws {

@@ -115,6 +115,7 @@ final class PersonaSensitivityExperimentTests: XCTestCase {
                 if step == 0 && type == .implicit {
                     XCTAssertEqual(parts.template.meanChosenReward, 0, "p = p_ref at step 0")
                     XCTAssertEqual(parts.answer.meanRejectedReward, 0)
+                    XCTAssertEqual(parts.firstToken.meanMargin, 0)
                 }
                 // Two sums of the same terms in different groupings: equal to rounding (rewards are ~1e-2).
                 XCTAssertEqual(parts.template.meanChosenReward + parts.answer.meanChosenReward, whole.meanChosenReward,
