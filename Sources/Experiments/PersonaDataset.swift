@@ -21,6 +21,24 @@ import TinyLM
 /// paraphrased responses). The paraphrases' answer words never occur in a training response, and only
 /// the word "my" of their templates does (in a rejected template): the token-level shift of the paper.
 public struct PersonaDataset: Sendable {
+    /// One response variant: a template phrase followed by an answer, tokenized.
+    public struct Response: Sendable, Equatable {
+        public let template: String
+        public let answer: String
+        /// The template's tokens, then the answer's.
+        public let tokens: [Int]
+        /// The index in `tokens` of the answer's first token.
+        public let answerStart: Int
+    }
+
+    /// The four response groups (every template with every answer, templates major).
+    public struct Responses: Sendable, Equatable {
+        public let originalChosen: [Response]
+        public let originalRejected: [Response]
+        public let paraphraseChosen: [Response]
+        public let paraphraseRejected: [Response]
+    }
+
     public static let chosenTemplates = ["In my view, the answer is", "A truthful reply is"]
     public static let chosenAnswers = ["yes", "sure"]
     public static let rejectedTemplates = ["My judgement:", "Considering the statement, I say"]
@@ -41,6 +59,10 @@ public struct PersonaDataset: Sendable {
     /// The four evaluation sets, in `setNames` order.
     public let evaluationSets: [(name: String, pairs: [TokenPreferencePair])]
     public let verifier: VerifierFormat
+    /// The response variants the pairs are drawn from.
+    public let responses: Responses
+    /// `<bos> statement : <statement>` of each training statement, in `trainStatements` order.
+    public let trainPrompts: [[Int]]
 
     /// The longest token sequence any reward model reads (the EX-GRM's, with the verifier suffix).
     public var longestSequence: Int {
@@ -69,18 +91,35 @@ public struct PersonaDataset: Sendable {
         let trainStatements = Array(statements[0..<trainCount])
         let testStatements = Array(statements[trainCount..<(trainCount + testCount)])
 
-        func responses(_ templates: [String], _ answers: [String]) throws -> [[Int]] {
-            try templates.flatMap { template in try answers.map { try tokenizer.encode(template + " " + $0) } }
+        func responses(_ templates: [String], _ answers: [String]) throws -> [Response] {
+            try templates.flatMap { template in
+                try answers.map { answer in
+                    let tokens = try tokenizer.encode(template + " " + answer)
+                    let answerTokens = try tokenizer.encode(answer)
+                    precondition(Array(tokens.suffix(answerTokens.count)) == answerTokens,
+                                 "\"\(template) \(answer)\" does not end with the tokens of \"\(answer)\"")
+                    return Response(template: template, answer: answer, tokens: tokens,
+                                    answerStart: tokens.count - answerTokens.count)
+                }
+            }
         }
-        let originalChosen = try responses(Self.chosenTemplates, Self.chosenAnswers)
-        let originalRejected = try responses(Self.rejectedTemplates, Self.rejectedAnswers)
-        let paraphraseChosen = try responses(Self.paraphraseChosenTemplates, Self.paraphraseChosenAnswers)
-        let paraphraseRejected = try responses(Self.paraphraseRejectedTemplates, Self.paraphraseRejectedAnswers)
+        let responses = Responses(
+            originalChosen: try responses(Self.chosenTemplates, Self.chosenAnswers),
+            originalRejected: try responses(Self.rejectedTemplates, Self.rejectedAnswers),
+            paraphraseChosen: try responses(Self.paraphraseChosenTemplates, Self.paraphraseChosenAnswers),
+            paraphraseRejected: try responses(Self.paraphraseRejectedTemplates, Self.paraphraseRejectedAnswers))
+        let originalChosen = responses.originalChosen.map(\.tokens)
+        let originalRejected = responses.originalRejected.map(\.tokens)
+        let paraphraseChosen = responses.paraphraseChosen.map(\.tokens)
+        let paraphraseRejected = responses.paraphraseRejected.map(\.tokens)
+        func promptTokens(_ statement: String) throws -> [Int] {
+            try tokenizer.encodeDocument("Statement: " + statement, appendingEnd: false)
+        }
 
         func pairs(_ statements: [String], _ chosen: [[Int]], _ rejected: [[Int]]) throws -> [TokenPreferencePair] {
             var result: [TokenPreferencePair] = []
             for statement in statements {
-                let prompt = try tokenizer.encodeDocument("Statement: " + statement, appendingEnd: false)
+                let prompt = try promptTokens(statement)
                 for _ in 0..<pairsPerStatement {
                     result.append(TokenPreferencePair(
                         prompt: prompt, chosen: chosen[Int.random(in: 0..<chosen.count, using: &generator)],
@@ -100,6 +139,8 @@ public struct PersonaDataset: Sendable {
         self.trainStatements = trainStatements
         self.testStatements = testStatements
         self.train = train
+        self.responses = responses
+        trainPrompts = try trainStatements.map(promptTokens)
         evaluationSets = [("train", train), ("test", test), ("paraphrase", paraphrase), ("paraphrase_test", paraphraseTest)]
         verifier = VerifierFormat(suffix: try tokenizer.encode(Self.verifierSuffix), yesToken: yes, noToken: no)
     }

@@ -9,24 +9,28 @@ public struct PlotPoint: Sendable, Equatable {
     }
 }
 
-/// A named series of points, drawn in the order given.
+/// A named series of points, drawn in the order given, and optionally the individual observations
+/// behind it (`marks`, such as each seed's value when the points are means over seeds).
 ///
 /// Points with a non-finite coordinate (NaN, infinity) are not drawn; in a line plot they break the
 /// line into separate runs, so a gap in the data shows as a gap in the curve. An empty series still
-/// gets its legend entry.
+/// gets its legend entry. Marks are drawn as small translucent markers of the series' colour and shape,
+/// without a line, and count for the axis ranges; non-finite marks are skipped.
 public struct PlotSeries: Sendable, Equatable {
     public let name: String
     public let points: [PlotPoint]
+    public let marks: [PlotPoint]
 
-    public init(name: String, points: [PlotPoint]) {
+    public init(name: String, points: [PlotPoint], marks: [PlotPoint] = []) {
         self.name = name
         self.points = points
+        self.marks = marks
     }
 
     /// A series from parallel arrays of x and y values.
-    public init(name: String, x: [Double], y: [Double]) {
+    public init(name: String, x: [Double], y: [Double], marks: [PlotPoint] = []) {
         precondition(x.count == y.count, "series \"\(name)\" has \(x.count) x values and \(y.count) y values")
-        self.init(name: name, points: zip(x, y).map { PlotPoint(x: $0, y: $1) })
+        self.init(name: name, points: zip(x, y).map { PlotPoint(x: $0, y: $1) }, marks: marks)
     }
 }
 

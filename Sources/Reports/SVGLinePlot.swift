@@ -3,7 +3,8 @@
 ///
 /// Layout: title on top, plot frame with light grid lines at the ticks, tick labels, axis labels, and a
 /// legend to the right of the frame with one entry per series (color, dash pattern and marker of that
-/// series). Horizontal reference lines (chance accuracy 0.5) are drawn dashed grey with their label.
+/// series). Horizontal reference lines (chance accuracy 0.5) are drawn dashed grey with their label. A
+/// series' `marks` (per-seed values behind a mean) are drawn first, small and translucent, in its style.
 ///
 /// Properties (tested): the output parses as XML with an `svg` root in the SVG namespace; the same plot
 /// renders to the same string; text is escaped; non-finite points are skipped (breaking the line) and
@@ -47,10 +48,10 @@ public struct SVGLinePlot: Sendable, Equatable {
         let frame = PlotFrame(
             left: 70, top: 44, right: width - 16 - legend.width, bottom: height - 56)
         let xAxis = PlotAxis(
-            values: series.flatMap { $0.points.map(\.x) }, scale: xScale, fixedRange: nil,
+            values: series.flatMap { ($0.points + $0.marks).map(\.x) }, scale: xScale, fixedRange: nil,
             pixelStart: frame.left, pixelEnd: frame.right, targetTickCount: 7)
         let yAxis = PlotAxis(
-            values: series.flatMap { $0.points.map(\.y) } + referenceLines.map(\.y), scale: .linear,
+            values: series.flatMap { ($0.points + $0.marks).map(\.y) } + referenceLines.map(\.y), scale: .linear,
             fixedRange: yRange, pixelStart: frame.bottom, pixelEnd: frame.top, targetTickCount: 6)
 
         frame.drawBackground(title: title, xLabel: xLabel, yLabel: yLabel, xAxis: xAxis, yAxis: yAxis,
@@ -64,6 +65,15 @@ public struct SVGLinePlot: Sendable, Equatable {
         }
 
         let markers = showsMarkers ?? series.allSatisfy { $0.points.count <= 60 }
+        for (index, entry) in series.enumerated() where !entry.marks.isEmpty {
+            let style = SeriesStyle.forSeries(index)
+            document.openGroup([("clip-path", "url(#plot-area)")])
+            for mark in entry.marks {
+                guard let x = xAxis.position(of: mark.x), let y = yAxis.position(of: mark.y) else { continue }
+                document.marker(style.marker, x: x, y: y, r: 2.5, fill: style.color, opacity: 0.45)
+            }
+            document.closeGroup()
+        }
         for (index, entry) in series.enumerated() {
             let style = SeriesStyle.forSeries(index)
             var runs: [[(x: Double, y: Double)]] = [[]]

@@ -85,6 +85,19 @@ public struct PretrainingResult: Sendable {
     public let trainingLosses: [Double]
     public let heldOutLossBefore: Double
     public let heldOutLossAfter: Double
+    /// The model after each step count asked for in `Pretraining.run(...snapshotsAt:)`, in that order.
+    public let snapshots: [PretrainingSnapshot]
+}
+
+/// The backbone of one pretraining run as it was after `steps` Adam steps, and its held-out loss then.
+///
+/// A snapshot of a run of S steps taken at s <= S is bit-identical to the final model of a run of s
+/// steps with the same configuration otherwise: the batches come from one seeded stream drawn in step
+/// order and Adam's state depends only on the steps already taken (tested in `PretrainingTests`).
+public struct PretrainingSnapshot: Sendable {
+    public let steps: Int
+    public let model: TinyLM
+    public let heldOutLoss: Double
 }
 
 extension TinyLM {
@@ -108,13 +121,20 @@ public enum Pretraining {
     /// The name in a `DivergenceError`.
     public static let label = "pretraining"
 
-    public static func run(model: TinyLM, corpus: PretrainingCorpus, configuration: PretrainingConfiguration) throws
-        -> PretrainingResult
+    /// Runs `configuration.steps` steps. `snapshotsAt` (each in 0...steps) asks for copies of the model
+    /// along the way, with their held-out loss: one run then serves every shorter pretraining length
+    /// (step 0 is the initial model).
+    public static func run(model: TinyLM, corpus: PretrainingCorpus, configuration: PretrainingConfiguration,
+                           snapshotsAt snapshotSteps: [Int] = []) throws -> PretrainingResult
     {
         try configuration.validate()
         if corpus.tokenizer.count != model.configuration.vocabularySize {
             throw ConfigurationError(
                 "the model's vocabularySize is \(model.configuration.vocabularySize) but the corpus has \(corpus.tokenizer.count) tokens; build the configuration from the corpus's tokenizer")
+        }
+        if let outside = snapshotSteps.first(where: { !(0...configuration.steps).contains($0) }) {
+            throw ConfigurationError(
+                "a pretraining snapshot at step \(outside) lies outside the run's 0...\(configuration.steps) steps")
         }
         var trained = model
         var optimizer = Adam(configuration.adam)
@@ -125,6 +145,13 @@ public enum Pretraining {
         let cause = DivergenceError.Cause.learningRateTooLarge(configuration.adam.learningRate)
         let before = try trained.meanNextTokenLoss(corpus.heldOut)
         try DivergenceError.check(before, .loss, model: label, step: 0, cause: .modelNotFinite)
+        var taken: [Int: PretrainingSnapshot] = [:]
+        func snapshot(_ step: Int, heldOutLoss: Double? = nil) throws {
+            guard snapshotSteps.contains(step), taken[step] == nil else { return }
+            taken[step] = PretrainingSnapshot(steps: step, model: trained,
+                                              heldOutLoss: try heldOutLoss ?? trained.meanNextTokenLoss(corpus.heldOut))
+        }
+        try snapshot(0, heldOutLoss: before)
         var losses: [Double] = []
         losses.reserveCapacity(configuration.steps)
         for step in 0..<configuration.steps {
@@ -135,9 +162,11 @@ public enum Pretraining {
             try DivergenceError.check(loss, .loss, model: label, step: step, cause: cause)
             try trained.parameters.checkFinite(model: label, step: step + 1, cause: cause)
             losses.append(loss)
+            try snapshot(step + 1)
         }
         let after = try trained.meanNextTokenLoss(corpus.heldOut)
         try DivergenceError.check(after, .loss, model: label, step: configuration.steps, cause: cause)
-        return PretrainingResult(model: trained, trainingLosses: losses, heldOutLossBefore: before, heldOutLossAfter: after)
+        return PretrainingResult(model: trained, trainingLosses: losses, heldOutLossBefore: before, heldOutLossAfter: after,
+                                 snapshots: snapshotSteps.map { taken[$0]! })
     }
 }

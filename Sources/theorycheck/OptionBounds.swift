@@ -13,6 +13,30 @@ enum OptionBounds {
         }
     }
 
+    /// A comma-separated list of integers ("0,50,150"), strictly increasing, each in `range`, at most
+    /// `maximumCount` of them; returns the values.
+    static func increasingIntegers(_ text: String, in range: ClosedRange<Int>, maximumCount: Int, _ option: String)
+        throws -> [Int]
+    {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let values = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--\(option) must be comma-separated whole numbers like 2,5,20, got \"\(text)\"")
+        }
+        let numbers = values.map { $0! }
+        guard numbers.count <= maximumCount else {
+            throw ValidationError("--\(option) lists \(numbers.count) values; give at most \(maximumCount)")
+        }
+        for value in numbers where !range.contains(value) {
+            throw ValidationError("--\(option) values must lie in \(range.lowerBound)...\(range.upperBound), got \(value)")
+        }
+        for index in numbers.indices.dropFirst() where numbers[index] <= numbers[index - 1] {
+            throw ValidationError(
+                "--\(option) must be strictly increasing, but \(numbers[index]) follows \(numbers[index - 1]) in \"\(text)\"")
+        }
+        return numbers
+    }
+
     /// A positive, finite number no larger than `maximum`.
     static func requirePositive(_ value: Double, _ option: String, maximum: Double = 1e12) throws {
         guard value > 0, value.isFinite else {

@@ -16,7 +16,7 @@ struct Theorycheck: ParsableCommand {
         subcommands: [
             DynamicsCommand.self, StepCommand.self, BenchCommand.self, MaxMarginCommand.self, Theorem2Command.self,
             AnalyzeCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self, HamiltonianCommand.self,
-            PersonaCommand.self,
+            PersonaCommand.self, PersonaSensitivityCommand.self,
             MechanismCommand.self,
         ]
     )

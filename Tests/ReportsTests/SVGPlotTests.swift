@@ -97,6 +97,18 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertEqual(Array(circles.prefix(5)), circles.prefix(5).sorted())
     }
 
+    func testPerSeedMarksAreTranslucentMarkersInTheSeriesStyleAndWidenTheAxes() {
+        let marks = [PlotPoint(x: 1, y: 0.2), PlotPoint(x: 1, y: 3), PlotPoint(x: 2, y: .nan)]
+        let plot = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y",
+                               series: [PlotSeries(name: "s", x: [1, 2], y: [1, 2], marks: marks)], showsMarkers: false)
+        let check = XMLCheck(plot.render())
+        XCTAssertTrue(check.wellFormed, check.errorDescription)
+        let translucent = check.elements(named: "circle").filter { $0.attributes["fill-opacity"] != nil }
+        XCTAssertEqual(translucent.count, 2, "one marker per finite mark, none for the NaN one")
+        XCTAssertEqual(Set(translucent.compactMap { $0.attributes["fill"] }), [SeriesStyle.forSeries(0).color])
+        XCTAssertTrue(check.texts.contains("3.0"), "the y axis reaches the highest mark (3), not just the line's 2: \(check.texts)")
+    }
+
     func testReferenceLineIsDrawnWithItsLabel() {
         let plot = SVGLinePlot(title: "t", xLabel: "x", yLabel: "y",
                                series: [PlotSeries(name: "s", x: [0, 1], y: [0, 1])], yRange: 0...1,
