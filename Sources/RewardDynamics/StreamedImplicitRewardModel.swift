@@ -317,3 +317,12 @@ public struct StreamedImplicitRewardModel: Sendable {
         a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
     }
 }
+
+extension StreamedImplicitRewardModel {
+    /// |Delta|_F^2 of the last gradient pass's raw update Delta = sum_l a_l (e_{y_l} - p_l) h_l^T, in double:
+    /// the gradient of the loss in W is -(beta / n) Delta, so (beta / n)^2 times this is |grad_W L|^2.
+    public var updateSquaredNorm: Double {
+        let elements = float32.map { $0.update.elements.map(Double.init) } ?? float64!.update.elements
+        return elements.reduce(0) { $0 + $1 * $1 }
+    }
+}
