@@ -49,7 +49,7 @@ let package = Package(
                 dependencies: ["Reports", "Experiments", "TheorycheckCore", "RewardDynamics", "ShiftAnalysis",
                                "MaxMargin", "Tasks", "TinyLM", "LinearAlgebra"]),
         // Shared by the test targets only: seeded property sweeps, tolerances, finite differences, fixtures.
-        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RewardDynamics", "Tasks"]),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RewardDynamics", "Tasks", "TheorycheckCore"]),
         .executableTarget(
             name: "theorycheck",
             dependencies: [
