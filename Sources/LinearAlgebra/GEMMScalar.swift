@@ -69,6 +69,7 @@ public struct ScalarMatrix<Scalar: GEMMScalar>: Sendable, Equatable {
     public var elements: [Scalar]
 
     /// A rows x columns matrix of zeros.
+    @inlinable
     public init(rows: Int, columns: Int) {
         precondition(rows >= 0 && columns >= 0, "ScalarMatrix shape must be non-negative, got \(rows) x \(columns)")
         self.rows = rows
@@ -76,7 +77,9 @@ public struct ScalarMatrix<Scalar: GEMMScalar>: Sendable, Equatable {
         elements = [Scalar](repeating: 0, count: rows * columns)
     }
 
-    /// `matrix` converted entry by entry.
+    /// `matrix` converted entry by entry. Inlinable, like the rest of the type, so that the conversion is
+    /// specialized where it is used (the generic conversion between floating-point types is far slower).
+    @inlinable
     public init(_ matrix: Matrix) {
         rows = matrix.rows
         columns = matrix.columns
@@ -84,6 +87,7 @@ public struct ScalarMatrix<Scalar: GEMMScalar>: Sendable, Equatable {
     }
 
     /// The listed rows of `matrix`, converted, in that order.
+    @inlinable
     public init(_ matrix: Matrix, rows indices: [Int]) {
         rows = indices.count
         columns = matrix.columns
@@ -99,10 +103,12 @@ public struct ScalarMatrix<Scalar: GEMMScalar>: Sendable, Equatable {
     }
 
     /// The same values as a `Matrix` of doubles (exact).
+    @inlinable
     public var matrix: Matrix {
         Matrix(rows: rows, columns: columns, elements: elements.map { Double($0) })
     }
 
     /// Bytes of storage.
+    @inlinable
     public var bytes: Int { elements.count * MemoryLayout<Scalar>.stride }
 }
