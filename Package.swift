@@ -74,7 +74,7 @@ let package = Package(
                                    "ShiftAnalysis", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "ExperimentReportsTests",
                     dependencies: ["TestSupport", "ExperimentReports", "Experiments", "Reports", "RewardDynamics", "TheorycheckCore",
-                                   "Tasks"]),
+                                   "Tasks", "ShiftAnalysis", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )

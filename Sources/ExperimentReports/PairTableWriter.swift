@@ -101,26 +101,21 @@ public enum PairTable {
     public static func parse(_ text: String, format: Format) throws -> [[Value]] {
         switch format {
         case .jsonl:
+            // JSONDecoder, not JSONSerialization: the latter misrounds some doubles on Linux.
             return try text.split(separator: "\n").enumerated().map { number, line in
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw PairTableError(line: number + 1, problem: "not a JSON object")
+                guard let object = try? JSONDecoder().decode([String: JSONCell].self, from: Data(line.utf8)) else {
+                    throw PairTableError(line: number + 1, problem: "not a JSON object of strings, numbers and nulls")
                 }
                 return try columns.map { column in
                     guard let value = object[column.name] else {
                         throw PairTableError(line: number + 1, problem: "no \(column.name)")
                     }
-                    if value is NSNull { return .null }
-                    switch column.kind {
-                    case .text:
-                        guard let string = value as? String else {
-                            throw PairTableError(line: number + 1, problem: "\(column.name) is not a string")
-                        }
-                        return .text(string)
-                    case .number:
-                        guard let number = value as? NSNumber else {
-                            throw PairTableError(line: number + 1, problem: "\(column.name) is not a number")
-                        }
-                        return .number(number.doubleValue)
+                    switch (column.kind, value) {
+                    case (_, .null): return .null
+                    case (.text, .text(let string)): return .text(string)
+                    case (.number, .number(let number)): return .number(number)
+                    default:
+                        throw PairTableError(line: number + 1, problem: "\(column.name) has the wrong type")
                     }
                 }
             }
@@ -228,6 +223,24 @@ public enum PairTable {
             records.append(record)
         }
         return records
+    }
+}
+
+/// One value of a JSON Lines row.
+private enum JSONCell: Decodable {
+    case text(String)
+    case number(Double)
+    case null
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
     }
 }
 
