@@ -5,9 +5,15 @@ import Foundation
 /// cover one stretch of work. Elsewhere both answer nil / false.
 public enum ResidentMemory {
     /// The peak resident set in bytes since the process started or the last reset, nil without /proc.
-    public static func peakBytes() -> Int? {
+    public static func peakBytes() -> Int? { status("VmHWM:") }
+
+    /// The current resident set in bytes, nil without /proc.
+    public static func currentBytes() -> Int? { status("VmRSS:") }
+
+    /// A "<key> <n> kB" line of /proc/self/status, in bytes.
+    private static func status(_ key: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let parts = line.split(separator: " ")
             if parts.count >= 2, let kilobytes = Int(parts[1]) { return kilobytes * 1024 }
         }

@@ -170,30 +170,31 @@ final class StreamedImplicitTests: XCTestCase {
     }
 
     /// At 12000 contexts, the whole-matrix layouts would hold 12000 x 6000 kernel entries (576 MB) and
-    /// 12000 x V logits; the streamed model holds W, the update, the contexts and a piece, a few MB.
+    /// 12000 x V logits (96 MB, plus 48 MB of gradient rows); the streamed model holds W, the update,
+    /// the contexts and a 1 MiB piece, about 2 MB.
     func testMemoryStaysLinearInTheContexts() throws {
         var generator = SeededGenerator(seed: 3)
-        let instance = try RandomInstance(vocabularySize: 400, hiddenWidth: 8, trainPairs: 1000, responseLength: 3,
+        let instance = try RandomInstance(vocabularySize: 1000, hiddenWidth: 8, trainPairs: 1000, responseLength: 3,
                                           evaluationPairs: 1000).make(using: &generator)
         let layout = SequenceLayout(instance)
         XCTAssertEqual(layout.contextCount, 12000)
-        var model = StreamedImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial,
+        let model = StreamedImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial,
                                                 precision: .float64, pieceBytes: 1 << 20)
         let quadratic = 8 * layout.contextCount * layout.trainContextRows.count
         let logits = 8 * layout.contextCount * instance.vocabularySize
         let linear = 8 * (2 * instance.vocabularySize * instance.hiddenWidth + layout.contextCount * (instance.hiddenWidth + 1))
-            + (1 << 20) + 16 * 400 * 8 * 2
+            + (1 << 20)
         XCTAssertLessThanOrEqual(model.bytes, linear + (1 << 20), "bytes \(model.bytes)")
         XCTAssertLessThan(model.bytes * 100, quadratic)
         XCTAssertLessThan(model.bytes * 5, logits)
-        try model.gradientPass()
-        let prediction = try model.firstOrderPrediction(of: Array(0..<layout.sequenceCount))
-        XCTAssertEqual(prediction.predicted.count, layout.sequenceCount)
-        try PeakMemory.check(below: 400 << 20, "a first-order pass at 12000 contexts") {
+        // The streamed step needs W, the update and a piece (a few MB here, with the allocator's slack);
+        // the whole-matrix layouts would add hundreds of MB.
+        try PeakMemory.check(growthBelow: 48 << 20, "a streamed step and pass at 12000 contexts") {
             var again = StreamedImplicitRewardModel(instance: instance, layout: layout, reference: .frozenInitial,
                                                     precision: .float64, pieceBytes: 1 << 20)
-            try again.step(learningRate: 0.1)
-            _ = try again.evaluate(Array(0..<layout.sequenceCount))
+            try again.gradientPass()
+            let prediction = try again.firstOrderPrediction(of: Array(0..<layout.sequenceCount))
+            XCTAssertEqual(prediction.predicted.count, layout.sequenceCount)
         }
     }
 }
