@@ -120,7 +120,11 @@ struct AnalysisBenchCommand: ParsableCommand {
         let buildSeconds = Self.seconds(since: buildStart)
         if let write {
             let data = try InstanceSafetensors.encode(instance, floatDType: .f32)
-            try writeAtomically(data, to: write)
+            do {
+                try data.write(to: URL(fileURLWithPath: write), options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(write): \(error.localizedDescription)")
+            }
             note.note("wrote \(write) (\(data.count >> 20) MiB)")
             return
         }
@@ -206,14 +210,5 @@ struct AnalysisBenchCommand: ParsableCommand {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-    }
-}
-
-/// Writes bytes to `path` atomically, or fails with one line naming the path.
-func writeAtomically(_ data: Data, to path: String) throws {
-    do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw CLIError("cannot write \(path): \(error.localizedDescription)")
     }
 }

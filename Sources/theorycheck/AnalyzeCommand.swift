@@ -101,25 +101,4 @@ struct AnalyzeCommand: ParsableCommand {
     }
 }
 
-/// Progress of a command with several stages: one `ProgressLine` per stage, labelled "command: stage".
-final class StageProgress: @unchecked Sendable {
-    private let command: String
-    private let quiet: Bool
-    private var lines: [String: ProgressLine] = [:]
-    private let lock = NSLock()
-
-    init(command: String, quiet: Bool) {
-        self.command = command
-        self.quiet = quiet
-    }
-
-    func update(_ stage: String, _ done: Int, _ total: Int) {
-        lock.lock()
-        let line = lines[stage] ?? ProgressLine("\(command): \(stage)", quiet: quiet)
-        lines[stage] = line
-        lock.unlock()
-        line.update(done, of: total)
-    }
-}
-
 extension ReadoutPrecision: ExpressibleByArgument {}
