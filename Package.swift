@@ -50,7 +50,7 @@ let package = Package(
                 dependencies: ["Reports", "Experiments", "TheorycheckCore", "RewardDynamics", "ShiftAnalysis",
                                "MaxMargin", "Tasks", "TinyLM", "LinearAlgebra"]),
         // Shared by the test targets only: seeded property sweeps, tolerances, finite differences, fixtures.
-        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RewardDynamics", "Tasks"]),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "RewardDynamics", "Tasks", "TheorycheckCore"]),
         .executableTarget(
             name: "theorycheck",
             dependencies: [
@@ -75,7 +75,7 @@ let package = Package(
                                    "ShiftAnalysis", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "ExperimentReportsTests",
                     dependencies: ["TestSupport", "ExperimentReports", "Experiments", "Reports", "RewardDynamics", "TheorycheckCore",
-                                   "Tasks"]),
+                                   "Tasks", "ShiftAnalysis", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "theorycheck", "InstanceIO", "Tasks", "RewardDynamics"]),
     ]
 )

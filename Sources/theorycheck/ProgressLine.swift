@@ -8,12 +8,15 @@ final class ProgressLine: @unchecked Sendable {
     let label: String
     private let enabled: Bool
     private let interactive = isatty(STDERR_FILENO) != 0
-    private let start = DispatchTime.now().uptimeNanoseconds
+    private let start: UInt64
     private let lock = NSLock()
 
-    init(_ label: String, quiet: Bool) {
+    /// `start` (uptime nanoseconds) is where the elapsed time counts from: now, or an earlier moment
+    /// shared by several lines of one run.
+    init(_ label: String, quiet: Bool, start: UInt64 = DispatchTime.now().uptimeNanoseconds) {
         self.label = label
         self.enabled = !quiet
+        self.start = start
     }
 
     /// Seconds since this line was made.

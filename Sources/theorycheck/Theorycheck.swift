@@ -15,9 +15,8 @@ struct Theorycheck: ParsableCommand {
         version: "theorycheck \(TheorycheckVersion.current)",
         subcommands: [
             DynamicsCommand.self, StepCommand.self, BenchCommand.self, MaxMarginCommand.self, Theorem2Command.self,
-            AnalyzeCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self, HamiltonianCommand.self,
-            PersonaCommand.self, PersonaSensitivityCommand.self,
-            MechanismCommand.self,
+            AnalyzeCommand.self, AnalysisBenchCommand.self, SweepCommand.self, ExportCommand.self, TiltCommand.self,
+            HamiltonianCommand.self, PersonaCommand.self, PersonaSensitivityCommand.self, MechanismCommand.self,
         ]
     )
 }

@@ -24,7 +24,13 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEVIATIONS: dict = {}
 
 
+# Round-trip figures (the T-step prediction against full fine-tuning), printed at the end of the run.
+ROUNDTRIP_LINES: list = []
+
+
 def pytest_terminal_summary(terminalreporter):
+    for line in ROUNDTRIP_LINES:
+        terminalreporter.write_line(line)
     if DEVIATIONS:
         terminalreporter.write_line(
             "exporter: worst log-prob deviation (scale-aware) per model family: "
@@ -43,6 +49,14 @@ def models_dir(tmp_path_factory):
     from transformers.utils import logging
     logging.disable_progress_bar()
     return {family: save_family(family, str(directory)) for family in ("gpt2", "llama", "neox", "gemma2_softcap")}
+
+
+def swift_binary():
+    """The theorycheck binary `swift test` builds (or THEORYCHECK_BINARY, or a release build), or None."""
+    candidates = [os.environ.get("THEORYCHECK_BINARY", "")] + [
+        os.path.join(REPO, folder, "theorycheck")
+        for folder in (".build/debug", ".build/release", ".build-export/release")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 def write_jsonl(path, rows) -> str:

@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-from conftest import CONVERSATIONAL_ROWS, PARAPHRASE_ROWS, REPO, STANDARD_ROWS, write_jsonl
+from conftest import CONVERSATIONAL_ROWS, PARAPHRASE_ROWS, STANDARD_ROWS, swift_binary, write_jsonl
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -120,13 +120,6 @@ def test_the_checker_rejects_broken_containers(tmp_path):
     extra.write_bytes(data + b"\0" * 8)
     with pytest.raises(FormatError, match="belong to no tensor"):
         check_layout(str(extra))
-
-
-def swift_binary():
-    candidates = [os.environ.get("THEORYCHECK_BINARY", "")] + [
-        os.path.join(REPO, folder, "theorycheck")
-        for folder in (".build/debug", ".build/release", ".build-export/release")]
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 @pytest.mark.skipif(swift_binary() is None, reason="no built theorycheck binary (swift build) to read the file")
