@@ -14,7 +14,7 @@ extension TinyLM {
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
             let range = start..<min(start + batchSize, prompts.count)
             let batch = try TokenBatch(range.map { prompts[$0] + responses[$0] }, responseStarts: range.map { prompts[$0].count })
-            let tape = Tape()
+            let tape = makeTape()
             let pass = try forward(batch, on: tape, differentiable: false)
             result += tape.value(pass.responseLogProbabilities(on: tape)).elements  // B x 1
         }
@@ -29,7 +29,7 @@ extension TinyLM {
     /// one batch lower it.
     @discardableResult
     public mutating func trainResponseLikelihood(on batch: TokenBatch, optimizer: inout some Optimizer) throws -> Double {
-        let tape = Tape()
+        let tape = makeTape()
         let pass = try forward(batch, on: tape)
         let loss = tape.scale(tape.mean(pass.responseLogProbabilities(on: tape)), by: -1)  // 1 x 1
         let gradients = pass.parameters.gradients(from: tape.gradients(of: loss))

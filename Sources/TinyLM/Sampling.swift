@@ -131,7 +131,7 @@ extension TinyLM {
             // never seen by position 0 (causal attention), so it cannot change the row we read.
             let padded = chunk.map { $0.count == 1 ? $0 + [0] : $0 }
             let batch = try TokenBatch(padded)
-            let tape = Tape()
+            let tape = makeTape()
             let pass = try forward(batch, on: tape, differentiable: false)
             let logProbabilities = tape.value(pass.logProbabilities)  // N x V
             for (index, sequence) in chunk.enumerated() {

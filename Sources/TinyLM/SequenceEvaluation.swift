@@ -35,7 +35,7 @@ extension TinyLM {
         for start in stride(from: 0, to: sequences.count, by: batchSize) {
             let chunk = Array(sequences[start..<min(start + batchSize, sequences.count)])
             let batch = try TokenBatch(chunk)
-            let tape = Tape()
+            let tape = makeTape()
             let pass = try forward(batch, on: tape, differentiable: false)
             let hidden = tape.value(pass.hidden)  // N x d
             let logProbabilities = tape.value(pass.logProbabilities)  // N x V

@@ -101,7 +101,7 @@ public struct TinyLMRewardModel: Sendable {
         result.reserveCapacity(items.count)
         for start in stride(from: 0, to: items.count, by: batchSize) {
             let chunk = Array(items[start..<min(start + batchSize, items.count)])
-            let tape = Tape()
+            let tape = backbone.makeTape()
             let pass = try reference.forward(batch(chunk), on: tape, differentiable: false)
             result.append(contentsOf: tape.value(pass.responseLogProbabilities(on: tape)).elements)
         }
@@ -179,7 +179,7 @@ public struct TinyLMRewardModel: Sendable {
         result.reserveCapacity(items.count)
         for start in stride(from: 0, to: items.count, by: batchSize) {
             let chunk = Array(items[start..<min(start + batchSize, items.count)])
-            let tape = Tape()
+            let tape = backbone.makeTape()
             let values = try rewards(chunk, on: tape, parameters: bind(to: tape, differentiable: false))
             result.append(contentsOf: tape.value(values).elements)
         }

@@ -1,0 +1,143 @@
+import LinearAlgebra
+
+/// The tape's storage of one matrix in its working precision: row-major, element (i, j) at
+/// `elements[i * columns + j]`, as in `Matrix`. `Tensor<Double>` shares its buffer with the `Matrix` it
+/// was made from or is turned into (no copy); `Tensor<Float>` rounds on the way in and widens exactly on
+/// the way out.
+struct Tensor<Scalar: BLASScalar> {
+    let rows: Int
+    let columns: Int
+    var elements: [Scalar]
+
+    /// A rows x columns matrix of zeros.
+    init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        elements = [Scalar](repeating: 0, count: rows * columns)
+    }
+
+    init(rows: Int, columns: Int, elements: [Scalar]) {
+        precondition(elements.count == rows * columns,
+                     "a \(rows) x \(columns) tensor needs \(rows * columns) elements, got \(elements.count)")
+        self.rows = rows
+        self.columns = columns
+        self.elements = elements
+    }
+
+    /// A rows x columns matrix filled with `value`.
+    init(rows: Int, columns: Int, repeating value: Scalar) {
+        self.rows = rows
+        self.columns = columns
+        elements = [Scalar](repeating: value, count: rows * columns)
+    }
+
+    init(_ matrix: Matrix) {
+        self.init(rows: matrix.rows, columns: matrix.columns, elements: Scalar.converting(matrix.elements))
+    }
+
+    var matrix: Matrix {
+        Matrix(rows: rows, columns: columns, elements: Scalar.widening(elements))
+    }
+
+    /// Rows start..<(start + count) as a new count x columns tensor.
+    func rowBlock(start: Int, count: Int) -> Tensor {
+        precondition(start >= 0 && count >= 0 && start + count <= rows,
+                     "rows \(start)..<\(start + count) out of range for \(rows) x \(columns)")
+        return Tensor(rows: count, columns: columns,
+                      elements: Array(elements[(start * columns)..<((start + count) * columns)]))
+    }
+
+    /// Rows start..<(start + block.rows) += block.
+    mutating func addRowBlock(_ block: Tensor, start: Int) {
+        precondition(block.columns == columns && start >= 0 && start + block.rows <= rows,
+                     "adding a \(block.rows) x \(block.columns) block at row \(start) of \(rows) x \(columns)")
+        let offset = start * columns
+        elements.withUnsafeMutableBufferPointer { target in
+            block.elements.withUnsafeBufferPointer { source in
+                for index in 0..<source.count { target[offset + index] += source[index] }
+            }
+        }
+    }
+
+    /// Rows start..<(start + block.rows) = block.
+    mutating func setRowBlock(_ block: Tensor, start: Int) {
+        precondition(block.columns == columns && start >= 0 && start + block.rows <= rows,
+                     "writing a \(block.rows) x \(block.columns) block at row \(start) of \(rows) x \(columns)")
+        let offset = start * columns
+        elements.withUnsafeMutableBufferPointer { target in
+            block.elements.withUnsafeBufferPointer { source in
+                (target.baseAddress! + offset).update(from: source.baseAddress!, count: source.count)
+            }
+        }
+    }
+}
+
+/// C <- alpha op(A) op(B) + beta C for whole tensors (shapes checked, naming both operands).
+func gemm<S: BLASScalar>(_ a: Tensor<S>, transposeA: Bool = false, _ b: Tensor<S>, transposeB: Bool = false,
+                         alpha: S = 1, beta: S = 0, into c: inout Tensor<S>)
+{
+    let m = transposeA ? a.columns : a.rows
+    let k = transposeA ? a.rows : a.columns
+    let kB = transposeB ? b.columns : b.rows
+    let n = transposeB ? b.rows : b.columns
+    precondition(k == kB, "gemm: op(A) is \(m) x \(k) but op(B) is \(kB) x \(n)")
+    precondition(c.rows == m && c.columns == n, "gemm: result is \(c.rows) x \(c.columns), expected \(m) x \(n)")
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for index in c.elements.indices { c.elements[index] *= beta }
+        return
+    }
+    a.elements.withUnsafeBufferPointer { pa in
+        b.elements.withUnsafeBufferPointer { pb in
+            c.elements.withUnsafeMutableBufferPointer { pc in
+                S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                       a: pa.baseAddress!, lda: max(a.columns, 1), b: pb.baseAddress!, ldb: max(b.columns, 1),
+                       beta: beta, c: pc.baseAddress!, ldc: max(n, 1))
+            }
+        }
+    }
+}
+
+/// op(A) op(B) as a new tensor.
+func product<S: BLASScalar>(_ a: Tensor<S>, transposeA: Bool = false, _ b: Tensor<S>, transposeB: Bool = false)
+    -> Tensor<S>
+{
+    var c = Tensor<S>(rows: transposeA ? a.columns : a.rows, columns: transposeB ? b.rows : b.columns)
+    gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
+    return c
+}
+
+/// A * B elementwise.
+func hadamard<S: BLASScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> Tensor<S> {
+    var result = a
+    result.elements.withUnsafeMutableBufferPointer { out in
+        b.elements.withUnsafeBufferPointer { r in
+            for index in 0..<out.count { out[index] *= r[index] }
+        }
+    }
+    return result
+}
+
+/// The 1 x n row of column sums of an m x n tensor (rows added in order).
+func columnSums<S: BLASScalar>(_ a: Tensor<S>) -> Tensor<S> {
+    var result = Tensor<S>(rows: 1, columns: a.columns)
+    let width = a.columns
+    result.elements.withUnsafeMutableBufferPointer { out in
+        a.elements.withUnsafeBufferPointer { inp in
+            for i in 0..<a.rows {
+                let base = i * width
+                for j in 0..<width { out[j] += inp[base + j] }
+            }
+        }
+    }
+    return result
+}
+
+/// s A.
+func scaled<S: BLASScalar>(_ a: Tensor<S>, by factor: S) -> Tensor<S> {
+    var result = a
+    result.elements.withUnsafeMutableBufferPointer { out in
+        for index in 0..<out.count { out[index] *= factor }
+    }
+    return result
+}

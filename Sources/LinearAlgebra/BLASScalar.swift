@@ -1,0 +1,85 @@
+import CLAPACK
+import Foundation
+
+/// The floating-point precision a computation runs in.
+///
+/// `float64` is the project's default and the only precision in which closed forms are checked to 1e-9
+/// or tighter; `float32` is what the paper trains its models in (about 7 significant digits, twice the
+/// gemm rate and half the memory traffic).
+public enum Precision: String, Codable, CaseIterable, Sendable {
+    case float64
+    case float32
+
+    /// The unit roundoff u = 2^-p of the format (p = 53 or 24): every basic operation is exact up to a
+    /// relative error of u.
+    public var unitRoundoff: Double {
+        switch self {
+        case .float64: return Double.ulpOfOne / 2
+        case .float32: return Double(Float.ulpOfOne) / 2
+        }
+    }
+}
+
+/// A scalar the BLAS level-3 kernels work on: `Double` (dgemm) or `Float` (sgemm), with the elementary
+/// functions of the tape's kernels in that precision.
+///
+/// Every requirement is a thin, inlinable forwarder to CBLAS or the C math library, so generic code
+/// specialized for one of the two types is the code one would write by hand for it.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable {
+    static var precision: Precision { get }
+
+    /// C <- alpha op(A) op(B) + beta C on raw row-major storage: op(A) is m x k, op(B) is k x n, C is
+    /// m x n, with leading dimensions (row strides) lda, ldb, ldc, so sub-blocks of larger matrices can
+    /// be passed without copying.
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int, beta: Self,
+                     c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    /// ln(1 + x), accurate for small x.
+    static func log1p(_ x: Self) -> Self
+
+    /// Rounds `values` to this precision (the identity for `Double`).
+    static func converting(_ values: [Double]) -> [Self]
+    /// Widens `values` to `Double` (exact; the identity for `Double`).
+    static func widening(_ values: [Self]) -> [Double]
+}
+
+extension Double: BLASScalar {
+    public static var precision: Precision { .float64 }
+
+    @inlinable
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int, beta: Double,
+                            c: UnsafeMutablePointer<Double>, ldc: Int)
+    {
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    @inlinable public static func converting(_ values: [Double]) -> [Double] { values }
+    @inlinable public static func widening(_ values: [Double]) -> [Double] { values }
+}
+
+extension Float: BLASScalar {
+    public static var precision: Precision { .float32 }
+
+    @inlinable
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                            c: UnsafeMutablePointer<Float>, ldc: Int)
+    {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inlinable public static func log1p(_ x: Float) -> Float { Foundation.log1pf(x) }
+    @inlinable public static func converting(_ values: [Double]) -> [Float] { values.map { Float($0) } }
+    @inlinable public static func widening(_ values: [Float]) -> [Double] { values.map { Double($0) } }
+}
