@@ -41,13 +41,14 @@ extension TypedTape {
         let factor = Scalar(1 / Double(headWidth).squareRoot())
         let differentiable = needsGradient(queryKeyValue)
         let threads = self.threads
-        var result = Tensor<Scalar>(rows: input.rows, columns: width)  // N x d
+        var result = Tensor<Scalar>.uninitialized(rows: input.rows, columns: width)  // N x d, every block written
         // The attention weights of every (sequence, head) block, kept for the pullback: (B H T) x T.
-        var weights = Tensor<Scalar>(rows: differentiable ? sequences * heads * length : 0, columns: length)
+        var weights = Tensor<Scalar>.uninitialized(rows: differentiable ? sequences * heads * length : 0, columns: length)
         input.elements.withUnsafeBufferPointer { qkv in
             result.elements.withUnsafeMutableBufferPointer { out in
                 weights.elements.withUnsafeMutableBufferPointer { kept in
-                    let (qkv, out, kept) = (qkv.baseAddress!, out.baseAddress!, kept.baseAddress)
+                    // (An empty buffer's base address may be non-nil: `differentiable` decides, not the pointer.)
+                    let (qkv, out, kept) = (qkv.baseAddress!, out.baseAddress!, differentiable ? kept.baseAddress : nil)
                     ParallelChunks.run(chunks: sequences, threads: threads) { sequence in
                         // Without a pullback the weights live only as long as one block.
                         let scratch = kept == nil ? UnsafeMutablePointer<Scalar>.allocate(capacity: blockSize) : nil
@@ -81,48 +82,47 @@ extension TypedTape {
             }
         }
         return record(result, inputs: [queryKeyValue]) { upstream, accumulator in
-            accumulator.accumulate(into: queryKeyValue) { gradient in
+            // The three gemms per block write the Q, K and V columns of that block: together every entry.
+            accumulator.accumulateProduct(into: queryKeyValue) { target in
                 input.elements.withUnsafeBufferPointer { qkv in
                     upstream.elements.withUnsafeBufferPointer { g in
                         weights.elements.withUnsafeBufferPointer { kept in
-                            gradient.elements.withUnsafeMutableBufferPointer { dqkv in
-                                let (qkv, g, kept, dqkv) = (qkv.baseAddress!, g.baseAddress!, kept.baseAddress!,
-                                                            dqkv.baseAddress!)
-                                ParallelChunks.run(chunks: sequences, threads: threads) { sequence in
-                                    let scoresGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: blockSize)  // T x T
-                                    defer { scoresGradient.deallocate() }
-                                    for head in 0..<heads {
-                                        let offset = sequence * length * stride + head * headWidth
-                                        let (query, key, value) = (qkv + offset, qkv + offset + width, qkv + offset + 2 * width)
-                                        let (dQuery, dKey, dValue) = (dqkv + offset, dqkv + offset + width,
-                                                                      dqkv + offset + 2 * width)
-                                        let p = kept + (sequence * heads + head) * blockSize  // T x T
-                                        let upstreamBlock = g + sequence * length * width + head * headWidth  // T x d_h, ld d
-                                        // dP = G V^T (T x T); dV += P^T G (T x d_h).
-                                        Scalar.gemm(transposeA: false, transposeB: true, m: length, n: length,
-                                                    k: headWidth, alpha: 1, a: upstreamBlock, lda: width, b: value,
-                                                    ldb: stride, beta: 0, c: scoresGradient, ldc: length)
-                                        Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
-                                                    k: length, alpha: 1, a: p, lda: length, b: upstreamBlock,
-                                                    ldb: width, beta: 1, c: dValue, ldc: stride)
-                                        // The softmax, mask and scale pullbacks, row by row. The masked entries
-                                        // (p = 0) add +-0 to the projection <dP, p>, which leaves a sum that starts
-                                        // at +0 unchanged, and their gradient is 0 after the mask: so the first
-                                        // i + 1 entries carry the whole computation, bit for bit.
-                                        for i in 0..<length {
-                                            let row = scoresGradient + i * length
-                                            softmaxRowPullback(row, probabilities: p + i * length, count: i + 1)
-                                            for j in 0...i { row[j] *= factor }
-                                            for j in (i + 1)..<length { row[j] = 0 }
-                                        }
-                                        // dQ += dS K; dK += dS^T Q (T x d_h each).
-                                        Scalar.gemm(transposeA: false, transposeB: false, m: length, n: headWidth,
-                                                    k: length, alpha: 1, a: scoresGradient, lda: length, b: key,
-                                                    ldb: stride, beta: 1, c: dQuery, ldc: stride)
-                                        Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
-                                                    k: length, alpha: 1, a: scoresGradient, lda: length, b: query,
-                                                    ldb: stride, beta: 1, c: dKey, ldc: stride)
+                            let (qkv, g, kept) = (qkv.baseAddress!, g.baseAddress!, kept.baseAddress!)
+                            let (dqkv, beta) = (target.buffer, target.beta)
+                            ParallelChunks.run(chunks: sequences, threads: threads) { sequence in
+                                let scoresGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: blockSize)  // T x T
+                                defer { scoresGradient.deallocate() }
+                                for head in 0..<heads {
+                                    let offset = sequence * length * stride + head * headWidth
+                                    let (query, key, value) = (qkv + offset, qkv + offset + width, qkv + offset + 2 * width)
+                                    let (dQuery, dKey, dValue) = (dqkv + offset, dqkv + offset + width,
+                                                                  dqkv + offset + 2 * width)
+                                    let p = kept + (sequence * heads + head) * blockSize  // T x T
+                                    let upstreamBlock = g + sequence * length * width + head * headWidth  // T x d_h, ld d
+                                    // dP = G V^T (T x T); dV += P^T G (T x d_h).
+                                    Scalar.gemm(transposeA: false, transposeB: true, m: length, n: length,
+                                                k: headWidth, alpha: 1, a: upstreamBlock, lda: width, b: value,
+                                                ldb: stride, beta: 0, c: scoresGradient, ldc: length)
+                                    Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
+                                                k: length, alpha: 1, a: p, lda: length, b: upstreamBlock,
+                                                ldb: width, beta: beta, c: dValue, ldc: stride)
+                                    // The softmax, mask and scale pullbacks, row by row. The masked entries
+                                    // (p = 0) add +-0 to the projection <dP, p>, which leaves a sum that starts
+                                    // at +0 unchanged, and their gradient is 0 after the mask: so the first
+                                    // i + 1 entries carry the whole computation, bit for bit.
+                                    for i in 0..<length {
+                                        let row = scoresGradient + i * length
+                                        softmaxRowPullback(row, probabilities: p + i * length, count: i + 1)
+                                        for j in 0...i { row[j] *= factor }
+                                        for j in (i + 1)..<length { row[j] = 0 }
                                     }
+                                    // dQ += dS K; dK += dS^T Q (T x d_h each).
+                                    Scalar.gemm(transposeA: false, transposeB: false, m: length, n: headWidth,
+                                                k: length, alpha: 1, a: scoresGradient, lda: length, b: key,
+                                                ldb: stride, beta: beta, c: dQuery, ldc: stride)
+                                    Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
+                                                k: length, alpha: 1, a: scoresGradient, lda: length, b: query,
+                                                ldb: stride, beta: beta, c: dKey, ldc: stride)
                                 }
                             }
                         }

@@ -59,12 +59,7 @@ extension TypedTape {
         let left = value(a)
         let right = value(b)
         checkSameShape("add", left, right)
-        var result = left  // m x n
-        result.elements.withUnsafeMutableBufferPointer { out in
-            right.elements.withUnsafeBufferPointer { r in
-                for index in 0..<out.count { out[index] += r[index] }
-            }
-        }
+        let result = elementwise(left, right) { $0 + $1 }  // m x n
         return record(result, inputs: [a, b]) { upstream, accumulator in
             accumulator.add(upstream, to: a)
             accumulator.add(upstream, to: b)
@@ -75,12 +70,7 @@ extension TypedTape {
         let left = value(a)
         let right = value(b)
         checkSameShape("subtract", left, right)
-        var result = left  // m x n
-        result.elements.withUnsafeMutableBufferPointer { out in
-            right.elements.withUnsafeBufferPointer { r in
-                for index in 0..<out.count { out[index] -= r[index] }
-            }
-        }
+        let result = elementwise(left, right) { $0 - $1 }  // m x n
         return record(result, inputs: [a, b]) { upstream, accumulator in
             accumulator.add(upstream, to: a)
             if accumulator.wants(b) { accumulator.add(scaled(upstream, by: -1), to: b) }
@@ -123,9 +113,9 @@ extension TypedTape {
         let c = (2 / Scalar.pi).squareRoot()
         let cubic: Scalar = 0.044715
         let differentiable = needsGradient(x)
-        var result = Tensor<Scalar>(rows: input.rows, columns: input.columns)  // m x n
+        var result = Tensor<Scalar>.uninitialized(rows: input.rows, columns: input.columns)  // m x n
         // gelu'(x), only when a gradient will flow back (m x n, else empty).
-        var derivative = Tensor<Scalar>(rows: differentiable ? input.rows : 0, columns: input.columns)
+        var derivative = Tensor<Scalar>.uninitialized(rows: differentiable ? input.rows : 0, columns: input.columns)
         let width = input.columns
         let chunks = RowChunks(rows: input.rows, columns: width)
         result.elements.withUnsafeMutableBufferPointer { out in

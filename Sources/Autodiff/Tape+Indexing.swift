@@ -42,7 +42,7 @@ extension TypedTape {
         for index in indices {
             precondition(index >= 0 && index < input.rows, "gatherRows: row \(index) out of range for \(input.rows) x \(width)")
         }
-        var result = Tensor<Scalar>(rows: indices.count, columns: width)  // count x n
+        var result = Tensor<Scalar>.uninitialized(rows: indices.count, columns: width)  // count x n, every row copied
         result.elements.withUnsafeMutableBufferPointer { out in
             input.elements.withUnsafeBufferPointer { inp in
                 for (target, source) in indices.enumerated() {

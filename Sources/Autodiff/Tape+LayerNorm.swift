@@ -26,37 +26,39 @@ extension TypedTape {
         precondition(gainRow.rows == 1 && gainRow.columns == width && biasRow.rows == 1 && biasRow.columns == width,
                      "layerNorm: X is \(input.rows) x \(width), gain \(gainRow.rows) x \(gainRow.columns), bias \(biasRow.rows) x \(biasRow.columns)")
         precondition(width > 0 && epsilon > 0, "layerNorm needs a positive width and epsilon")
-        var normalized = input  // m x n, xhat
+        var normalized = Tensor<Scalar>.uninitialized(rows: input.rows, columns: width)  // m x n, xhat
         var inverseDeviations = [Scalar](repeating: 0, count: input.rows)  // m, s_i
-        var result = input  // m x n
+        var result = Tensor<Scalar>.uninitialized(rows: input.rows, columns: width)  // m x n
         let chunks = RowChunks(rows: input.rows, columns: width)
         let threads = self.threads
         let count = Scalar(width)
-        normalized.elements.withUnsafeMutableBufferPointer { xhat in
-            result.elements.withUnsafeMutableBufferPointer { out in
-                inverseDeviations.withUnsafeMutableBufferPointer { deviations in
-                    gainRow.elements.withUnsafeBufferPointer { g in
-                        biasRow.elements.withUnsafeBufferPointer { b in
-                            let (xhat, out, deviations) = (xhat.baseAddress!, out.baseAddress!, deviations.baseAddress!)
-                            let (g, b) = (g.baseAddress!, b.baseAddress!)
-                            ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
-                                for i in chunks.rows(chunk) {
-                                    let base = i * width
-                                    var mean: Scalar = 0
-                                    for j in 0..<width { mean += xhat[base + j] }
-                                    mean /= count
-                                    var variance: Scalar = 0
-                                    for j in 0..<width {
-                                        let centered = xhat[base + j] - mean
-                                        variance += centered * centered
-                                    }
-                                    variance /= count
-                                    let inverse = 1 / (variance + epsilon).squareRoot()
-                                    deviations[i] = inverse
-                                    for j in 0..<width {
-                                        let value = (xhat[base + j] - mean) * inverse
-                                        xhat[base + j] = value
-                                        out[base + j] = g[j] * value + b[j]
+        input.elements.withUnsafeBufferPointer { inp in
+            normalized.elements.withUnsafeMutableBufferPointer { xhat in
+                result.elements.withUnsafeMutableBufferPointer { out in
+                    inverseDeviations.withUnsafeMutableBufferPointer { deviations in
+                        gainRow.elements.withUnsafeBufferPointer { g in
+                            biasRow.elements.withUnsafeBufferPointer { b in
+                                let (inp, xhat, out) = (inp.baseAddress!, xhat.baseAddress!, out.baseAddress!)
+                                let (deviations, g, b) = (deviations.baseAddress!, g.baseAddress!, b.baseAddress!)
+                                ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
+                                    for i in chunks.rows(chunk) {
+                                        let base = i * width
+                                        var mean: Scalar = 0
+                                        for j in 0..<width { mean += inp[base + j] }
+                                        mean /= count
+                                        var variance: Scalar = 0
+                                        for j in 0..<width {
+                                            let centered = inp[base + j] - mean
+                                            variance += centered * centered
+                                        }
+                                        variance /= count
+                                        let inverse = 1 / (variance + epsilon).squareRoot()
+                                        deviations[i] = inverse
+                                        for j in 0..<width {
+                                            let value = (inp[base + j] - mean) * inverse
+                                            xhat[base + j] = value
+                                            out[base + j] = g[j] * value + b[j]
+                                        }
                                     }
                                 }
                             }

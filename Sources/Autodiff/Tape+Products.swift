@@ -47,40 +47,37 @@ extension TypedTape {
         let threads = self.threads
         return record(result, inputs: [a, b] + (bias.map { [$0] } ?? [])) { upstream, accumulator in
             if let bias, accumulator.wants(bias) { accumulator.add(columnSums(upstream), to: bias) }
+            typealias Target = GradientAccumulator<Scalar>.ProductTarget
             // dA: A = op(A)^T when transposed, so dA = op(B) G^T; else dA = G op(B)^T.
-            func leftGradient(_ gradient: UnsafeMutablePointer<Scalar>) {
+            func leftGradient(_ target: Target) {
                 if transposeA {
-                    rawGemm(right, transposeA: transposeB, upstream, transposeB: true, beta: 1, into: gradient,
-                            rows: left.rows, columns: left.columns)
+                    rawGemm(right, transposeA: transposeB, upstream, transposeB: true, beta: target.beta,
+                            into: target.buffer, rows: left.rows, columns: left.columns)
                 } else {
-                    rawGemm(upstream, right, transposeB: !transposeB, beta: 1, into: gradient,
+                    rawGemm(upstream, right, transposeB: !transposeB, beta: target.beta, into: target.buffer,
                             rows: left.rows, columns: left.columns)
                 }
             }
             // dB: B = op(B)^T when transposed, so dB = G^T op(A); else dB = op(A)^T G.
-            func rightGradient(_ gradient: UnsafeMutablePointer<Scalar>) {
+            func rightGradient(_ target: Target) {
                 if transposeB {
-                    rawGemm(upstream, transposeA: true, left, transposeB: transposeA, beta: 1, into: gradient,
-                            rows: right.rows, columns: right.columns)
+                    rawGemm(upstream, transposeA: true, left, transposeB: transposeA, beta: target.beta,
+                            into: target.buffer, rows: right.rows, columns: right.columns)
                 } else {
-                    rawGemm(left, transposeA: !transposeA, upstream, beta: 1, into: gradient,
+                    rawGemm(left, transposeA: !transposeA, upstream, beta: target.beta, into: target.buffer,
                             rows: right.rows, columns: right.columns)
                 }
             }
             if a == b {
                 // X op(X): both terms add into the one gradient, in the serial order.
-                accumulator.accumulate(into: a) { gradient in
-                    gradient.elements.withUnsafeMutableBufferPointer { leftGradient($0.baseAddress!) }
-                }
-                accumulator.accumulate(into: b) { gradient in
-                    gradient.elements.withUnsafeMutableBufferPointer { rightGradient($0.baseAddress!) }
-                }
+                accumulator.accumulateProduct(into: a, leftGradient)
+                accumulator.accumulateProduct(into: b, rightGradient)
                 return
             }
-            accumulator.accumulate(into: a, and: b) { dA, dB in
+            accumulator.accumulateProducts(into: a, and: b) { dA, dB in
                 let jobs = (dA == nil ? 0 : 1) + (dB == nil ? 0 : 1)
                 ParallelChunks.run(chunks: jobs, threads: threads) { job in
-                    if job == 0, let dA { leftGradient(dA.baseAddress!) } else if let dB { rightGradient(dB.baseAddress!) }
+                    if job == 0, let dA { leftGradient(dA) } else if let dB { rightGradient(dB) }
                 }
             }
         }
@@ -99,7 +96,7 @@ extension TypedTape {
         let outputColumns = transposeB ? rightRows : right.columns
         let k = left.columns
         let n = right.columns
-        var result = Tensor<Scalar>(rows: left.rows, columns: outputColumns)  // (blocks r_a) x n
+        var result = Tensor<Scalar>.uninitialized(rows: left.rows, columns: outputColumns)  // (blocks r_a) x n, gemm beta = 0
         let threads = self.threads
         left.elements.withUnsafeBufferPointer { pa in
             right.elements.withUnsafeBufferPointer { pb in
@@ -118,8 +115,8 @@ extension TypedTape {
         return record(result, inputs: [a, b]) { upstream, accumulator in
             let wantsLeft = accumulator.wants(a)
             let wantsRight = accumulator.wants(b)
-            var leftGradient = Tensor<Scalar>(rows: wantsLeft ? left.rows : 0, columns: left.columns)
-            var rightGradient = Tensor<Scalar>(rows: wantsRight ? right.rows : 0, columns: right.columns)
+            var leftGradient = Tensor<Scalar>.uninitialized(rows: wantsLeft ? left.rows : 0, columns: left.columns)
+            var rightGradient = Tensor<Scalar>.uninitialized(rows: wantsRight ? right.rows : 0, columns: right.columns)
             left.elements.withUnsafeBufferPointer { pa in
                 right.elements.withUnsafeBufferPointer { pb in
                     upstream.elements.withUnsafeBufferPointer { pg in
@@ -177,7 +174,8 @@ func rawGemm<S: BLASScalar>(_ a: Tensor<S>, transposeA: Bool = false, _ b: Tenso
     precondition(rows == m && columns == n, "gemm: result is \(rows) x \(columns), expected \(m) x \(n)")
     if m == 0 || n == 0 { return }
     if k == 0 {
-        for index in 0..<(m * n) { c[index] *= beta }
+        // An empty sum: C = beta C, and C = 0 exactly when beta = 0 (C may not be set then).
+        for index in 0..<(m * n) { c[index] = beta == 0 ? 0 : c[index] * beta }
         return
     }
     a.elements.withUnsafeBufferPointer { pa in

@@ -248,31 +248,58 @@ struct GradientAccumulator<Scalar: BLASScalar> {
         body(&gradients[variable.id])
     }
 
-    /// Like `accumulate(into:)` for two distinct variables at once, so that two independent kernels
-    /// (the two gemms of a product's pullback) can fill them concurrently.
-    mutating func accumulate(into first: Variable, and second: Variable,
-                             _ body: (UnsafeMutableBufferPointer<Scalar>?, UnsafeMutableBufferPointer<Scalar>?) -> Void)
-    {
-        precondition(first != second, "accumulate(into:and:) needs two distinct variables")
-        for variable in [first, second] where needsGradient[variable.id] && !present[variable.id] {
-            let shape = shapes[variable.id]
-            gradients[variable.id] = Tensor(rows: shape.rows, columns: shape.columns)
-            present[variable.id] = true
+    /// A gradient buffer handed to a gemm, with the beta to write it with: 1 when it already holds
+    /// contributions (add to them), 0 when this is the first one (its entries are not set yet, and a gemm
+    /// with beta = 0 writes every one without reading it; on a zero buffer beta = 1 would round the same).
+    struct ProductTarget {
+        let buffer: UnsafeMutablePointer<Scalar>
+        let beta: Scalar
+    }
+
+    /// Takes the gradient buffer of `variable` out for writing (`ProductTarget`), allocating it without
+    /// zeroing when nothing has been added yet. Put it back with `restore`.
+    private mutating func takeForProduct(_ variable: Variable) -> (elements: [Scalar], beta: Scalar) {
+        if present[variable.id] {
+            let elements = gradients[variable.id].elements
+            gradients[variable.id].elements = []
+            return (elements, 1)
         }
+        let shape = shapes[variable.id]
+        present[variable.id] = true
+        return (Tensor<Scalar>.uninitialized(rows: shape.rows, columns: shape.columns).elements, 0)
+    }
+
+    private mutating func restore(_ elements: [Scalar], to variable: Variable) {
+        let shape = shapes[variable.id]
+        gradients[variable.id] = Tensor(rows: shape.rows, columns: shape.columns, elements: elements)
+    }
+
+    /// The gradient of `variable` as a gemm target, for kernels whose gemms together write every entry.
+    mutating func accumulateProduct(into variable: Variable, _ body: (ProductTarget) -> Void) {
+        guard needsGradient[variable.id] else { return }
+        var (elements, beta) = takeForProduct(variable)
+        elements.withUnsafeMutableBufferPointer { body(ProductTarget(buffer: $0.baseAddress!, beta: beta)) }
+        restore(elements, to: variable)
+    }
+
+    /// `accumulateProduct` for two distinct variables at once (nil for one that takes no gradient), so
+    /// that two independent gemms (the two of a product's pullback) can fill them concurrently.
+    mutating func accumulateProducts(into first: Variable, and second: Variable,
+                                     _ body: (ProductTarget?, ProductTarget?) -> Void)
+    {
+        precondition(first != second, "accumulateProducts(into:and:) needs two distinct variables")
         let wantsFirst = needsGradient[first.id]
         let wantsSecond = needsGradient[second.id]
-        // Move both buffers out, so that each can be written through its own pointer, then put them back.
-        var firstBuffer = wantsFirst ? gradients[first.id].elements : []
-        var secondBuffer = wantsSecond ? gradients[second.id].elements : []
-        if wantsFirst { gradients[first.id].elements = [] }
-        if wantsSecond { gradients[second.id].elements = [] }
-        firstBuffer.withUnsafeMutableBufferPointer { p in
-            secondBuffer.withUnsafeMutableBufferPointer { q in
-                body(wantsFirst ? p : nil, wantsSecond ? q : nil)
+        var (firstElements, firstBeta) = wantsFirst ? takeForProduct(first) : ([], 0)
+        var (secondElements, secondBeta) = wantsSecond ? takeForProduct(second) : ([], 0)
+        firstElements.withUnsafeMutableBufferPointer { p in
+            secondElements.withUnsafeMutableBufferPointer { q in
+                body(wantsFirst ? ProductTarget(buffer: p.baseAddress!, beta: firstBeta) : nil,
+                     wantsSecond ? ProductTarget(buffer: q.baseAddress!, beta: secondBeta) : nil)
             }
         }
-        if wantsFirst { gradients[first.id].elements = firstBuffer }
-        if wantsSecond { gradients[second.id].elements = secondBuffer }
+        if wantsFirst { restore(firstElements, to: first) }
+        if wantsSecond { restore(secondElements, to: second) }
     }
 }
 

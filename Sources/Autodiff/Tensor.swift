@@ -24,6 +24,13 @@ struct Tensor<Scalar: BLASScalar> {
         self.elements = elements
     }
 
+    /// A rows x columns tensor whose elements are not set: for kernels that write every one of them (a
+    /// gemm with beta = 0, an elementwise map), so that no pass is spent zeroing them first.
+    static func uninitialized(rows: Int, columns: Int) -> Tensor {
+        Tensor(rows: rows, columns: columns,
+               elements: [Scalar](unsafeUninitializedCapacity: rows * columns) { _, count in count = rows * columns })
+    }
+
     /// A rows x columns matrix filled with `value`.
     init(rows: Int, columns: Int, repeating value: Scalar) {
         self.rows = rows
@@ -102,17 +109,30 @@ func gemm<S: BLASScalar>(_ a: Tensor<S>, transposeA: Bool = false, _ b: Tensor<S
 func product<S: BLASScalar>(_ a: Tensor<S>, transposeA: Bool = false, _ b: Tensor<S>, transposeB: Bool = false)
     -> Tensor<S>
 {
-    var c = Tensor<S>(rows: transposeA ? a.columns : a.rows, columns: transposeB ? b.rows : b.columns)
+    // beta = 0: gemm sets every entry of C without reading it.
+    var c = Tensor<S>.uninitialized(rows: transposeA ? a.columns : a.rows, columns: transposeB ? b.rows : b.columns)
+    if c.elements.isEmpty { return c }
+    if (transposeA ? a.rows : a.columns) == 0 { return Tensor<S>(rows: c.rows, columns: c.columns) }
     gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
     return c
 }
 
 /// A * B elementwise.
 func hadamard<S: BLASScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> Tensor<S> {
-    var result = a
+    elementwise(a, b) { $0 * $1 }
+}
+
+/// f(A, B) entry by entry, into a new tensor (same shapes).
+@inline(__always)
+func elementwise<S: BLASScalar>(_ a: Tensor<S>, _ b: Tensor<S>, _ f: (S, S) -> S) -> Tensor<S> {
+    precondition(a.rows == b.rows && a.columns == b.columns,
+                 "shapes \(a.rows) x \(a.columns) and \(b.rows) x \(b.columns) differ")
+    var result = Tensor<S>.uninitialized(rows: a.rows, columns: a.columns)
     result.elements.withUnsafeMutableBufferPointer { out in
-        b.elements.withUnsafeBufferPointer { r in
-            for index in 0..<out.count { out[index] *= r[index] }
+        a.elements.withUnsafeBufferPointer { l in
+            b.elements.withUnsafeBufferPointer { r in
+                for index in 0..<out.count { out[index] = f(l[index], r[index]) }
+            }
         }
     }
     return result
@@ -135,9 +155,11 @@ func columnSums<S: BLASScalar>(_ a: Tensor<S>) -> Tensor<S> {
 
 /// s A.
 func scaled<S: BLASScalar>(_ a: Tensor<S>, by factor: S) -> Tensor<S> {
-    var result = a
+    var result = Tensor<S>.uninitialized(rows: a.rows, columns: a.columns)
     result.elements.withUnsafeMutableBufferPointer { out in
-        for index in 0..<out.count { out[index] *= factor }
+        a.elements.withUnsafeBufferPointer { inp in
+            for index in 0..<out.count { out[index] = inp[index] * factor }
+        }
     }
     return result
 }

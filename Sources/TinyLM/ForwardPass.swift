@@ -32,8 +32,6 @@ extension TinyLM {
         let sequenceCount = batch.count  // B
         let length = batch.paddedLength  // T
         let rows = sequenceCount * length  // N
-        let d = c.width
-        let headWidth = c.headWidth
         let positions = (0..<rows).map { $0 % length }
 
         var x = tape.add(tape.gatherRows(p[TinyLMParameterName.tokenEmbedding], batch.paddedTokens),  // N x d
@@ -43,34 +41,16 @@ extension TinyLM {
             // Attention sublayer.
             let normed = tape.layerNorm(x, gain: p[names.attentionNormGain], bias: p[names.attentionNormBias],
                                         epsilon: c.layerNormEpsilon)  // N x d
-            let queryKeyValue = tape.addRowVector(tape.matmul(normed, p[names.queryKeyValueWeight]),
-                                                  p[names.queryKeyValueBias])  // N x 3d
-            // Heads stacked vertically: (H N) x d_h, one contiguous T-row block per (head, sequence).
-            func stackedHeads(offset: Int) -> Variable {
-                tape.concatRows((0..<c.heads).map { head in
-                    tape.sliceColumns(queryKeyValue, (offset + head * headWidth)..<(offset + (head + 1) * headWidth))  // N x d_h
-                })
-            }
-            let queries = stackedHeads(offset: 0)  // (H N) x d_h
-            let keys = stackedHeads(offset: d)  // (H N) x d_h
-            let values = stackedHeads(offset: 2 * d)  // (H N) x d_h
-            let scores = tape.scale(tape.blockMatmul(queries, keys, blocks: c.heads * sequenceCount, transposeB: true),
-                                    by: 1 / Double(headWidth).squareRoot())  // (H N) x T
-            let weights = tape.softmax(tape.causalMask(scores, blockRows: length))  // (H N) x T
-            let mixed = tape.blockMatmul(weights, values, blocks: c.heads * sequenceCount)  // (H N) x d_h
-            let merged = tape.concatColumns((0..<c.heads).map { head in
-                tape.sliceRows(mixed, (head * rows)..<((head + 1) * rows))  // N x d_h
-            })  // N x d
-            let attended = tape.addRowVector(tape.matmul(merged, p[names.attentionOutputWeight]),
-                                             p[names.attentionOutputBias])  // N x d
+            let queryKeyValue = tape.linear(normed, p[names.queryKeyValueWeight], p[names.queryKeyValueBias])  // N x 3d
+            // Per (sequence, head): softmax(causalMask(Q K^T / sqrt(d_h))) V, heads merged back: N x d.
+            let merged = tape.causalSelfAttention(queryKeyValue, heads: c.heads, sequenceLength: length)  // N x d
+            let attended = tape.linear(merged, p[names.attentionOutputWeight], p[names.attentionOutputBias])  // N x d
             x = tape.add(x, attended)  // N x d
             // MLP sublayer.
             let normedAgain = tape.layerNorm(x, gain: p[names.mlpNormGain], bias: p[names.mlpNormBias],
                                              epsilon: c.layerNormEpsilon)  // N x d
-            let expanded = tape.gelu(tape.addRowVector(tape.matmul(normedAgain, p[names.mlpInputWeight]),
-                                                       p[names.mlpInputBias]))  // N x m
-            let contracted = tape.addRowVector(tape.matmul(expanded, p[names.mlpOutputWeight]),
-                                               p[names.mlpOutputBias])  // N x d
+            let expanded = tape.gelu(tape.linear(normedAgain, p[names.mlpInputWeight], p[names.mlpInputBias]))  // N x m
+            let contracted = tape.linear(expanded, p[names.mlpOutputWeight], p[names.mlpOutputBias])  // N x d
             x = tape.add(x, contracted)  // N x d
         }
         let hidden = tape.layerNorm(x, gain: p[TinyLMParameterName.finalNormGain], bias: p[TinyLMParameterName.finalNormBias],
