@@ -60,13 +60,15 @@ extension TypedTape {
     func logSoftmax(_ x: Variable) -> Variable {
         let input = value(x)
         let width = input.columns
+        let differentiable = needsGradient(x)
         var result = input  // m x n
-        var probabilities = input  // m x n
+        // e^y, for the pullback only (m x n, else empty).
+        var probabilities = Tensor<Scalar>.uninitialized(rows: differentiable ? input.rows : 0, columns: width)
         let chunks = RowChunks(rows: input.rows, columns: width)
         let threads = self.threads
         result.elements.withUnsafeMutableBufferPointer { out in
             probabilities.elements.withUnsafeMutableBufferPointer { p in
-                let (out, p) = (out.baseAddress!, p.baseAddress!)
+                let (out, p) = (out.baseAddress!, p.baseAddress)
                 ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
                     for i in chunks.rows(chunk) {
                         let base = i * width
@@ -80,7 +82,7 @@ extension TypedTape {
                         for j in 0..<width {
                             let logProbability = (out[base + j] - top) - logTotal
                             out[base + j] = logProbability
-                            p[base + j] = Scalar.exp(logProbability)
+                            if differentiable { p![base + j] = Scalar.exp(logProbability) }
                         }
                     }
                 }

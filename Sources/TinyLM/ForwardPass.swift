@@ -9,12 +9,56 @@ import TheorycheckCore
 /// - `hidden` (N x d) is h_c, the final layer-norm output at context c = tokens[...position];
 /// - `logits` (N x V) is W h_c; `logProbabilities` (N x V) is ln p_c = log-softmax(W h_c), the row that
 ///   predicts tokens[position + 1].
+///
+/// The read-out is recorded on the tape the first time `logits` or `logProbabilities` is asked for, and
+/// only then: an EX-RM reads `hidden` alone and never pays for the N x V product and its log-softmax.
 public struct ForwardPass {
     public let batch: TokenBatch
     public let parameters: BoundParameters
     public let hidden: Variable
-    public let logits: Variable
-    public let logProbabilities: Variable
+    private let readout: Readout
+
+    init(batch: TokenBatch, parameters: BoundParameters, hidden: Variable, tape: Tape) {
+        self.batch = batch
+        self.parameters = parameters
+        self.hidden = hidden
+        readout = Readout(tape: tape, hidden: hidden, unembedding: parameters[TinyLMParameterName.unembedding])
+    }
+
+    /// W h_c for every row (N x V), recorded on first use.
+    public var logits: Variable { readout.logits }
+
+    /// ln p_c = log-softmax(W h_c) for every row (N x V), recorded on first use.
+    public var logProbabilities: Variable { readout.logProbabilities }
+
+    /// The read-out nodes of one pass, recorded once, when first needed.
+    private final class Readout {
+        private let tape: Tape
+        private let hidden: Variable
+        private let unembedding: Variable
+        private var recordedLogits: Variable?
+        private var recordedLogProbabilities: Variable?
+
+        init(tape: Tape, hidden: Variable, unembedding: Variable) {
+            self.tape = tape
+            self.hidden = hidden
+            self.unembedding = unembedding
+        }
+
+        var logits: Variable {
+            if let recordedLogits { return recordedLogits }
+            let logits = tape.matmul(hidden, unembedding, transposeB: true)  // N x V
+            recordedLogits = logits
+            return logits
+        }
+
+        var logProbabilities: Variable {
+            if let recordedLogProbabilities { return recordedLogProbabilities }
+            let logProbabilities = tape.logSoftmax(logits)  // N x V
+            recordedLogProbabilities = logProbabilities
+            return logProbabilities
+        }
+    }
 }
 
 extension TinyLM {
@@ -55,9 +99,7 @@ extension TinyLM {
         }
         let hidden = tape.layerNorm(x, gain: p[TinyLMParameterName.finalNormGain], bias: p[TinyLMParameterName.finalNormBias],
                                     epsilon: c.layerNormEpsilon)  // N x d
-        let logits = tape.matmul(hidden, p[TinyLMParameterName.unembedding], transposeB: true)  // N x V
-        let logProbabilities = tape.logSoftmax(logits)  // N x V
-        return ForwardPass(batch: batch, parameters: p, hidden: hidden, logits: logits, logProbabilities: logProbabilities)
+        return ForwardPass(batch: batch, parameters: p, hidden: hidden, tape: tape)  // the read-out follows on demand
     }
 
     /// Throws for a batch this model cannot read.

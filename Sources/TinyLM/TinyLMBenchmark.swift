@@ -20,6 +20,9 @@ public struct TinyLMBenchmarkCase: Codable, Equatable, Sendable {
     /// other processes), and their median.
     public let secondsPerStep: Double
     public let secondsPerStepMedian: Double
+    /// Process CPU seconds per step in the best sample (all threads together): on a loaded machine a
+    /// better estimate of the unloaded single-thread time than the wall clock.
+    public let cpuSecondsPerStep: Double
     /// batch * context / secondsPerStep: tokens read (and predicted) per second of training.
     public let tokensPerSecond: Double
     /// The floating-point operations of the step's matrix products (`TinyLMBenchmark.flopsPerStep`).
@@ -37,6 +40,7 @@ public struct TinyLMBenchmarkCase: Codable, Equatable, Sendable {
         case steps
         case secondsPerStep = "seconds_per_step"
         case secondsPerStepMedian = "seconds_per_step_median"
+        case cpuSecondsPerStep = "cpu_seconds_per_step"
         case tokensPerSecond = "tokens_per_second"
         case flopsPerStep = "flops_per_step"
         case gflops
@@ -91,21 +95,31 @@ public enum TinyLMBenchmark {
         let batch = try TokenBatch(sequences)
         var adam = Adam()
         try model.trainNextToken(on: batch, optimizer: &adam)  // warm-up: allocations, BLAS start-up
-        var perStep: [Double] = []
+        var perStep: [(wall: Double, cpu: Double)] = []
         for _ in 0..<samples {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpuStart = processCPUSeconds()
             for _ in 0..<steps { try model.trainNextToken(on: batch, optimizer: &adam) }
-            perStep.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps))
+            perStep.append((Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps),
+                            (processCPUSeconds() - cpuStart) / Double(steps)))
         }
-        perStep.sort()
-        let seconds = perStep[0]
+        perStep.sort { $0.wall < $1.wall }
+        let seconds = perStep[0].wall
         let flops = flopsPerStep(sized, batchSize: batchSize, length: sized.contextLength)
         return TinyLMBenchmarkCase(
             vocabularySize: sized.vocabularySize, width: sized.width, layers: sized.layers, heads: sized.heads,
             contextLength: sized.contextLength, batchSize: batchSize, precision: precision, threads: threads,
-            steps: steps, secondsPerStep: seconds, secondsPerStepMedian: perStep[perStep.count / 2],
+            steps: steps, secondsPerStep: seconds, secondsPerStepMedian: perStep[perStep.count / 2].wall,
+            cpuSecondsPerStep: perStep[0].cpu,
             tokensPerSecond: Double(batchSize * sized.contextLength) / seconds, flopsPerStep: flops,
             gflops: flops / seconds * 1e-9)
+    }
+
+    /// CPU time of the whole process so far (every thread).
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// `measure` for every size, at float64 on one thread (the figures of earlier versions).

@@ -51,6 +51,8 @@ struct BenchmarkReport: Encodable, Sendable {
     var dgemmGflops: Double
     /// The best square-sgemm rate measured in this run (the float32 tiny-LM references), when measured.
     var sgemmGflops: Double? = nil
+    /// The 1-minute load average when the run started (the machine may be shared), from getloadavg.
+    var loadAverage: Double? = BenchmarkReport.currentLoadAverage()
     let seed: UInt64
     let repeats: Int
     var cases: [BenchmarkCaseResult]
@@ -60,8 +62,14 @@ struct BenchmarkReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dgemmGflops = "dgemm_gflops"
         case sgemmGflops = "sgemm_gflops"
+        case loadAverage = "load_average"
         case seed, repeats, cases
         case tinyLM = "tiny_lm"
+    }
+
+    static func currentLoadAverage() -> Double? {
+        var loads = [Double](repeating: 0, count: 1)
+        return getloadavg(&loads, 1) == 1 ? loads[0] : nil
     }
 
     /// Adds tiny-LM rows and folds their gemm references into the machine's best rates.

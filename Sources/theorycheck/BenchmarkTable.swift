@@ -9,14 +9,14 @@ struct BenchmarkTable {
 
     func render() -> String {
         var lines: [String] = []
-        let headers = ["case", "precision", "threads", "ms/step", "tokens/s", "GFLOP/s", "gemm N", "gemm GFLOP/s",
-                       "fraction"]
-        let widths = [30, 10, 8, 11, 10, 9, 8, 14, 8]
+        let headers = ["case", "precision", "threads", "ms/step", "CPU ms", "tokens/s", "GFLOP/s", "gemm N",
+                       "gemm GFLOP/s", "fraction"]
+        let widths = [26, 10, 9, 10, 9, 10, 9, 8, 14, 8]
         lines.append(row(headers, widths))
         for result in report.cases {
             lines.append(row([
                 "\(result.rm) \(result.size)", result.precision.rawValue, "\(result.blasThreads) BLAS",
-                milliseconds(result.secondsPerStep), "-", String(format: "%.2f", result.gflops), "\(result.dgemmSize)",
+                milliseconds(result.secondsPerStep), "-", "-", String(format: "%.2f", result.gflops), "\(result.dgemmSize)",
                 String(format: "%.2f", result.dgemmGflops), String(format: "%.3f", result.ratioToDGEMM),
             ], widths))
         }
@@ -24,7 +24,8 @@ struct BenchmarkTable {
             let step = entry.step
             lines.append(row([
                 "tiny_lm d\(step.width) L\(step.layers) T\(step.contextLength) B\(step.batchSize)", step.precision.rawValue,
-                "\(step.threads)", milliseconds(step.secondsPerStep), String(format: "%.0f", step.tokensPerSecond),
+                "\(step.threads)", milliseconds(step.secondsPerStep), milliseconds(step.cpuSecondsPerStep),
+                String(format: "%.0f", step.tokensPerSecond),
                 String(format: "%.2f", step.gflops), "\(entry.gemmSize)", String(format: "%.2f", entry.gemmGflops),
                 String(format: "%.3f", entry.fractionOfGemm),
             ], widths))
@@ -35,6 +36,7 @@ struct BenchmarkTable {
         lines.append("and just after each case, the better of the two; best of \(report.repeats) samples each.")
         var best = "The machine's best: dgemm \(String(format: "%.2f", report.dgemmGflops)) GFLOP/s"
         if let sgemm = report.sgemmGflops { best += ", sgemm \(String(format: "%.2f", sgemm)) GFLOP/s" }
+        if let load = report.loadAverage { best += String(format: "; load average %.2f at the start", load) }
         lines.append(best + ".")
         if !report.cases.isEmpty {
             lines.append("Simulator sizes (V, d, n, L): " + BenchmarkSize.all.map {
@@ -43,7 +45,7 @@ struct BenchmarkTable {
         }
         if report.tinyLM?.isEmpty == false {
             lines.append("tiny_lm: one Adam step of TinyLM.trainNextToken on B random sequences of T tokens (d width, L layers,")
-            lines.append("V = 64); threads = TinyLM.threads with BLAS on one thread.")
+            lines.append("V = 64); threads = TinyLM.threads with BLAS on one thread; CPU ms = process CPU time per step.")
         }
         return lines.joined(separator: "\n")
     }

@@ -80,6 +80,12 @@ struct HamiltonianCommand: ParsableCommand {
     @Option(help: "Seed of the graphs, the initialization, the batch order and the sampling.")
     var seed: UInt64 = 0
 
+    @Option(help: "Precision of every forward and backward pass: float64 or float32 (parameters and Adam stay float64).")
+    var precision = HamiltonianExperimentConfig.standard.precision
+
+    @Option(help: "Threads: inside each step of pi_ref's training, then the IM-RM and the EX-RM side by side (results do not depend on it).")
+    var threads = 2
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -106,6 +112,7 @@ struct HamiltonianCommand: ParsableCommand {
         guard samplesPerGraph >= 1 else {
             throw ValidationError("--samples-per-graph must be at least 1, got \(samplesPerGraph)")
         }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard temperature > 0, temperature.isFinite else {
             throw ValidationError("--temperature must be a positive number, got \(temperature)")
         }
@@ -127,6 +134,7 @@ struct HamiltonianCommand: ParsableCommand {
         config.generation = HamiltonianCyclesGeneration.Options(samplesPerGraph: samplesPerGraph, constrained: constrained,
                                                                 temperature: temperature)
         config.seed = seed
+        config.precision = precision
         return config
     }
 
@@ -139,7 +147,7 @@ struct HamiltonianCommand: ParsableCommand {
         }
         var lines: [HamiltonianExperiment.Stage: ProgressLine] = [:]
         let whole = ProgressLine("hamiltonian", quiet: output.quiet)
-        let result = try experiment.run { stage, done, total in
+        let result = try experiment.run(threads: threads) { stage, done, total in
             let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)", quiet: output.quiet)
             lines[stage] = line
             line.update(done, of: total)
