@@ -68,21 +68,26 @@ extension TypedTape {
         let threads = self.threads
         result.elements.withUnsafeMutableBufferPointer { out in
             probabilities.elements.withUnsafeMutableBufferPointer { p in
-                let (out, p) = (out.baseAddress!, p.baseAddress)
+                let (out, p) = (out.baseAddress!, differentiable ? p.baseAddress : nil)
                 ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
+                    let shifted = UnsafeMutablePointer<Scalar>.allocate(capacity: max(width, 1))  // one row
+                    defer { shifted.deallocate() }
                     for i in chunks.rows(chunk) {
-                        let base = i * width
+                        let row = out + i * width
                         var top = -Scalar.infinity
-                        for j in 0..<width { top = max(top, out[base + j]) }
+                        for j in 0..<width { top = max(top, row[j]) }
+                        for j in 0..<width { shifted[j] = row[j] - top }
+                        Scalar.exponentiate(shifted, count: width)
                         var total: Scalar = 0
-                        for j in 0..<width { total += Scalar.exp(out[base + j] - top) }
+                        for j in 0..<width { total += shifted[j] }
                         // (x - max) - ln(total), not x - (max + ln(total)): the latter rounds ln(total)
                         // to the ulp of max and loses digits when |max| is large.
                         let logTotal = Scalar.log(total)
-                        for j in 0..<width {
-                            let logProbability = (out[base + j] - top) - logTotal
-                            out[base + j] = logProbability
-                            if differentiable { p![base + j] = Scalar.exp(logProbability) }
+                        for j in 0..<width { row[j] = (row[j] - top) - logTotal }
+                        if let p {
+                            let probabilities = p + i * width
+                            for j in 0..<width { probabilities[j] = row[j] }
+                            Scalar.exponentiate(probabilities, count: width)
                         }
                     }
                 }
@@ -138,12 +143,10 @@ extension TypedTape {
 func softmaxRow<S: BLASScalar>(_ row: UnsafeMutablePointer<S>, count width: Int) {
     var top = -S.infinity
     for j in 0..<width { top = max(top, row[j]) }
+    for j in 0..<width { row[j] -= top }
+    S.exponentiate(row, count: width)
     var total: S = 0
-    for j in 0..<width {
-        let e = S.exp(row[j] - top)
-        row[j] = e
-        total += e
-    }
+    for j in 0..<width { total += row[j] }
     let inverse = 1 / total
     for j in 0..<width { row[j] *= inverse }
 }
