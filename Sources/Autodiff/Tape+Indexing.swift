@@ -54,8 +54,10 @@ extension TypedTape {
             accumulator.accumulate(into: x) { gradient in
                 gradient.elements.withUnsafeMutableBufferPointer { dx in
                     upstream.elements.withUnsafeBufferPointer { g in
+                        let (dx, g) = (dx.baseAddress!, g.baseAddress!)
                         for (target, source) in indices.enumerated() {
-                            for j in 0..<width { dx[source * width + j] += g[target * width + j] }
+                            let (into, from) = (dx + source * width, g + target * width)
+                            for j in 0..<width { into[j] += from[j] }
                         }
                     }
                 }

@@ -41,23 +41,25 @@ extension TypedTape {
                                 let (inp, xhat, out) = (inp.baseAddress!, xhat.baseAddress!, out.baseAddress!)
                                 let (deviations, g, b) = (deviations.baseAddress!, g.baseAddress!, b.baseAddress!)
                                 ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
+                                    // Row pointers, not base + j: Swift checks integer overflow, and a checked
+                                    // index in the inner loop keeps it from vectorizing.
                                     for i in chunks.rows(chunk) {
-                                        let base = i * width
+                                        let (x, xhat, out) = (inp + i * width, xhat + i * width, out + i * width)
                                         var mean: Scalar = 0
-                                        for j in 0..<width { mean += inp[base + j] }
+                                        for j in 0..<width { mean += x[j] }
                                         mean /= count
                                         var variance: Scalar = 0
                                         for j in 0..<width {
-                                            let centered = inp[base + j] - mean
+                                            let centered = x[j] - mean
                                             variance += centered * centered
                                         }
                                         variance /= count
                                         let inverse = 1 / (variance + epsilon).squareRoot()
                                         deviations[i] = inverse
                                         for j in 0..<width {
-                                            let value = (inp[base + j] - mean) * inverse
-                                            xhat[base + j] = value
-                                            out[base + j] = g[j] * value + b[j]
+                                            let value = (x[j] - mean) * inverse
+                                            xhat[j] = value
+                                            out[j] = g[j] * value + b[j]
                                         }
                                     }
                                 }
@@ -78,20 +80,20 @@ extension TypedTape {
                                                                  deviations.baseAddress!)
                                 ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
                                     for i in chunks.rows(chunk) {
-                                        let base = i * width
+                                        let (dx, xhat) = (dx + i * width, xhat + i * width)
                                         var meanScaled: Scalar = 0
                                         var meanProjected: Scalar = 0
                                         for j in 0..<width {
-                                            let scaledUpstream = dx[base + j] * g[j]
+                                            let scaledUpstream = dx[j] * g[j]
                                             meanScaled += scaledUpstream
-                                            meanProjected += scaledUpstream * xhat[base + j]
+                                            meanProjected += scaledUpstream * xhat[j]
                                         }
                                         meanScaled /= count
                                         meanProjected /= count
                                         let inverse = deviations[i]
                                         for j in 0..<width {
-                                            let scaledUpstream = dx[base + j] * g[j]
-                                            dx[base + j] = inverse * (scaledUpstream - meanScaled - xhat[base + j] * meanProjected)
+                                            let scaledUpstream = dx[j] * g[j]
+                                            dx[j] = inverse * (scaledUpstream - meanScaled - xhat[j] * meanProjected)
                                         }
                                     }
                                 }

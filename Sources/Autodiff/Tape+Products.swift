@@ -192,9 +192,10 @@ func addBiasRow<S: BLASScalar>(_ row: Tensor<S>, to x: inout Tensor<S>) {
     let rows = x.rows
     x.elements.withUnsafeMutableBufferPointer { out in
         row.elements.withUnsafeBufferPointer { b in
+            let (out, b) = (out.baseAddress!, b.baseAddress!)
             for i in 0..<rows {
-                let base = i * width
-                for j in 0..<width { out[base + j] += b[j] }
+                let target = out + i * width  // a row pointer: no checked index in the inner loop
+                for j in 0..<width { target[j] += b[j] }
             }
         }
     }

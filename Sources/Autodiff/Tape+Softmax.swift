@@ -100,10 +100,10 @@ extension TypedTape {
                     let (dx, p) = (dx.baseAddress!, p.baseAddress!)
                     ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
                         for i in chunks.rows(chunk) {
-                            let base = i * width
+                            let (dx, p) = (dx + i * width, p + i * width)
                             var total: Scalar = 0
-                            for j in 0..<width { total += dx[base + j] }
-                            for j in 0..<width { dx[base + j] -= p[base + j] * total }
+                            for j in 0..<width { total += dx[j] }
+                            for j in 0..<width { dx[j] -= p[j] * total }
                         }
                     }
                 }

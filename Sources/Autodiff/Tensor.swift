@@ -144,9 +144,10 @@ func columnSums<S: BLASScalar>(_ a: Tensor<S>) -> Tensor<S> {
     let width = a.columns
     result.elements.withUnsafeMutableBufferPointer { out in
         a.elements.withUnsafeBufferPointer { inp in
+            let (out, inp) = (out.baseAddress!, inp.baseAddress!)
             for i in 0..<a.rows {
-                let base = i * width
-                for j in 0..<width { out[j] += inp[base + j] }
+                let source = inp + i * width  // a row pointer: no checked index in the inner loop
+                for j in 0..<width { out[j] += source[j] }
             }
         }
     }
