@@ -282,9 +282,9 @@ public struct HamiltonianExperiment: Sendable {
     }
 
     /// Runs the experiment on up to `threads` threads: the format training of pi_ref with its steps spread
-    /// over them (`TinyLM.threads`), then the IM-RM (with its policy's samples) and the EX-RM side by side,
-    /// one thread each. Every part has its own seeded stream, so the result is the same bit for bit for
-    /// any thread count. `progress` is called with (stage, steps done, steps in all), one call at a time.
+    /// over them (`TinyLM.threads`), then the IM-RM and the EX-RM side by side, one thread each, then the
+    /// IM-RM policy's samples and valid-cycle mass with its batches spread over them. Every part has its
+    /// own seeded stream, so the result is the same bit for bit for any thread count. `progress` is called with (stage, steps done, steps in all), one call at a time.
     public func run(threads: Int = 2, progress: @escaping (Stage, Int, Int) -> Void = { _, _, _ in }) throws
         -> HamiltonianExperimentResult
     {
@@ -354,28 +354,28 @@ public struct HamiltonianExperiment: Sendable {
                 validMassBefore: nil, validMassAfter: nil), model)
         }
 
-        @Sendable func implicitRun() throws -> HamiltonianRewardModelOutcome {
-            let (trained, model) = try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
-            var generationBeforeGenerator = SeededGenerator(seed: generationBeforeSeed)
-            var generationAfterGenerator = SeededGenerator(seed: generationAfterSeed)
-            let generationBefore = try HamiltonianCyclesGeneration.evaluate(
-                model: pretrainedReference, graphs: testGraphs, options: config.generation,
-                using: &generationBeforeGenerator)
-            let generationAfter = try HamiltonianCyclesGeneration.evaluate(
-                model: model.backbone, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
-            return HamiltonianRewardModelOutcome(
-                trainBefore: trained.trainBefore, testBefore: trained.testBefore, train: trained.train,
-                test: trained.test, lossByTenth: trained.lossByTenth,
-                generationBefore: generationBefore, generationAfter: generationAfter,
-                validMassBefore: try Self.validProbabilityMass(of: pretrainedReference, graphs: testGraphs,
-                                                               vocabulary: vocabulary),
-                validMassAfter: try Self.validProbabilityMass(of: model.backbone, graphs: testGraphs,
-                                                              vocabulary: vocabulary))
+        let trained = try parallelMap(count: 2, threads: min(threads, 2)) { index in
+            index == 0 ? try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
+                : try outcome(.explicit, stage: .explicitReward, seed: explicitSeed)
         }
-        let outcomes = try parallelMap(count: 2, threads: min(threads, 2)) { index in
-            index == 0 ? try implicitRun() : try outcome(.explicit, stage: .explicitReward, seed: explicitSeed).0
-        }
-        let (implicitOutcome, explicitOutcome) = (outcomes[0], outcomes[1])
+        let (implicitTrained, explicitOutcome) = (trained[0].0, trained[1].0)
+        // The policy before and after, sampled and summed over the valid cycles: batches side by side.
+        var policyBefore = pretrainedReference
+        var policyAfter = trained[0].1.backbone
+        policyBefore.threads = threads
+        policyAfter.threads = threads
+        var generationBeforeGenerator = SeededGenerator(seed: generationBeforeSeed)
+        var generationAfterGenerator = SeededGenerator(seed: generationAfterSeed)
+        let generationBefore = try HamiltonianCyclesGeneration.evaluate(
+            model: policyBefore, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
+        let generationAfter = try HamiltonianCyclesGeneration.evaluate(
+            model: policyAfter, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
+        let implicitOutcome = HamiltonianRewardModelOutcome(
+            trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
+            test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
+            generationBefore: generationBefore, generationAfter: generationAfter,
+            validMassBefore: try Self.validProbabilityMass(of: policyBefore, graphs: testGraphs, vocabulary: vocabulary),
+            validMassAfter: try Self.validProbabilityMass(of: policyAfter, graphs: testGraphs, vocabulary: vocabulary))
 
         return HamiltonianExperimentResult(
             config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
