@@ -37,7 +37,7 @@ extension TypedTape {
     func matmul(_ a: Variable, _ b: Variable, transposeA: Bool, transposeB: Bool, bias: Variable?) -> Variable {
         let left = value(a)
         let right = value(b)
-        var result = product(left, transposeA: transposeA, right, transposeB: transposeB)  // op(A) x op(B)
+        var result = rowSplitProduct(left, transposeA: transposeA, right, transposeB: transposeB)  // op(A) x op(B)
         if let bias {
             let row = value(bias)
             precondition(row.rows == 1 && row.columns == result.columns,
@@ -81,6 +81,37 @@ extension TypedTape {
                 }
             }
         }
+    }
+
+    /// op(A) op(B), with the rows of a tall A cut in two halves whose gemms run on two threads. The cut
+    /// depends on the shape alone (at least `splitRows` rows in each half), so one thread computes the
+    /// very same two gemms; each half is a full-size gemm, so it takes the same kernel path, and every
+    /// entry is the same k-long sum, as in the uncut product.
+    func rowSplitProduct(_ a: Tensor<Scalar>, transposeA: Bool, _ b: Tensor<Scalar>, transposeB: Bool) -> Tensor<Scalar> {
+        let splitRows = 512
+        let m = transposeA ? a.columns : a.rows
+        let k = transposeA ? a.rows : a.columns
+        if transposeA || m < 2 * splitRows || k == 0 {
+            return product(a, transposeA: transposeA, b, transposeB: transposeB)
+        }
+        let n = transposeB ? b.rows : b.columns
+        precondition(k == (transposeB ? b.columns : b.rows), "gemm: op(A) is \(m) x \(k) but op(B) does not have \(k) rows")
+        var c = Tensor<Scalar>.uninitialized(rows: m, columns: n)
+        let half = m / 2
+        a.elements.withUnsafeBufferPointer { pa in
+            b.elements.withUnsafeBufferPointer { pb in
+                c.elements.withUnsafeMutableBufferPointer { pc in
+                    let (pa, pb, pc) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+                    ParallelChunks.run(chunks: 2, threads: threads) { part in
+                        let (start, rows) = part == 0 ? (0, half) : (half, m - half)
+                        Scalar.gemm(transposeA: false, transposeB: transposeB, m: rows, n: n, k: k, alpha: 1,
+                                    a: pa + start * k, lda: max(k, 1), b: pb, ldb: max(b.columns, 1), beta: 0,
+                                    c: pc + start * n, ldc: max(n, 1))
+                    }
+                }
+            }
+        }
+        return c
     }
 
     func blockMatmul(_ a: Variable, _ b: Variable, blocks: Int, transposeB: Bool) -> Variable {

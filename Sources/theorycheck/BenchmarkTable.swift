@@ -11,7 +11,7 @@ struct BenchmarkTable {
         var lines: [String] = []
         let headers = ["case", "precision", "threads", "ms/step", "CPU ms", "tokens/s", "GFLOP/s", "gemm N",
                        "gemm GFLOP/s", "fraction"]
-        let widths = [26, 10, 9, 10, 9, 10, 9, 8, 14, 8]
+        let widths = [28, 10, 9, 10, 9, 10, 9, 8, 14, 8]
         lines.append(row(headers, widths))
         for result in report.cases {
             lines.append(row([
