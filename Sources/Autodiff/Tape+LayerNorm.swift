@@ -12,6 +12,13 @@ extension Tape {
     /// Mathematical properties: before the affine map every row has mean 0 and variance var/(var + eps);
     /// the output is invariant to adding a constant to a row.
     public func layerNorm(_ x: Variable, gain: Variable, bias: Variable, epsilon: Double = 1e-5) -> Variable {
+        dispatch({ $0.layerNorm(x, gain: gain, bias: bias, epsilon: epsilon) },
+                 { $0.layerNorm(x, gain: gain, bias: bias, epsilon: Float(epsilon)) })
+    }
+}
+
+extension TypedTape {
+    func layerNorm(_ x: Variable, gain: Variable, bias: Variable, epsilon: Scalar) -> Variable {
         let input = value(x)
         let gainRow = value(gain)
         let biasRow = value(bias)
@@ -19,30 +26,43 @@ extension Tape {
         precondition(gainRow.rows == 1 && gainRow.columns == width && biasRow.rows == 1 && biasRow.columns == width,
                      "layerNorm: X is \(input.rows) x \(width), gain \(gainRow.rows) x \(gainRow.columns), bias \(biasRow.rows) x \(biasRow.columns)")
         precondition(width > 0 && epsilon > 0, "layerNorm needs a positive width and epsilon")
-        var normalized = input  // m x n, xhat
-        var inverseDeviations = [Double](repeating: 0, count: input.rows)  // m, s_i
-        var result = input  // m x n
-        normalized.elements.withUnsafeMutableBufferPointer { xhat in
-            result.elements.withUnsafeMutableBufferPointer { out in
-                gainRow.elements.withUnsafeBufferPointer { g in
-                    biasRow.elements.withUnsafeBufferPointer { b in
-                        for i in 0..<input.rows {
-                            let base = i * width
-                            var mean = 0.0
-                            for j in 0..<width { mean += xhat[base + j] }
-                            mean /= Double(width)
-                            var variance = 0.0
-                            for j in 0..<width {
-                                let centered = xhat[base + j] - mean
-                                variance += centered * centered
-                            }
-                            variance /= Double(width)
-                            let inverse = 1 / (variance + epsilon).squareRoot()
-                            inverseDeviations[i] = inverse
-                            for j in 0..<width {
-                                let value = (xhat[base + j] - mean) * inverse
-                                xhat[base + j] = value
-                                out[base + j] = g[j] * value + b[j]
+        var normalized = Tensor<Scalar>.uninitialized(rows: input.rows, columns: width)  // m x n, xhat
+        var inverseDeviations = [Scalar](repeating: 0, count: input.rows)  // m, s_i
+        var result = Tensor<Scalar>.uninitialized(rows: input.rows, columns: width)  // m x n
+        let chunks = RowChunks(rows: input.rows, columns: width)
+        let threads = self.threads
+        let count = Scalar(width)
+        input.elements.withUnsafeBufferPointer { inp in
+            normalized.elements.withUnsafeMutableBufferPointer { xhat in
+                result.elements.withUnsafeMutableBufferPointer { out in
+                    inverseDeviations.withUnsafeMutableBufferPointer { deviations in
+                        gainRow.elements.withUnsafeBufferPointer { g in
+                            biasRow.elements.withUnsafeBufferPointer { b in
+                                let (inp, xhat, out) = (inp.baseAddress!, xhat.baseAddress!, out.baseAddress!)
+                                let (deviations, g, b) = (deviations.baseAddress!, g.baseAddress!, b.baseAddress!)
+                                ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
+                                    // Row pointers, not base + j: Swift checks integer overflow, and a checked
+                                    // index in the inner loop keeps it from vectorizing.
+                                    for i in chunks.rows(chunk) {
+                                        let (x, xhat, out) = (inp + i * width, xhat + i * width, out + i * width)
+                                        var mean: Scalar = 0
+                                        for j in 0..<width { mean += x[j] }
+                                        mean /= count
+                                        var variance: Scalar = 0
+                                        for j in 0..<width {
+                                            let centered = x[j] - mean
+                                            variance += centered * centered
+                                        }
+                                        variance /= count
+                                        let inverse = 1 / (variance + epsilon).squareRoot()
+                                        deviations[i] = inverse
+                                        for j in 0..<width {
+                                            let value = (x[j] - mean) * inverse
+                                            xhat[j] = value
+                                            out[j] = g[j] * value + b[j]
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -55,21 +75,27 @@ extension Tape {
                 inputGradient.elements.withUnsafeMutableBufferPointer { dx in
                     normalized.elements.withUnsafeBufferPointer { xhat in
                         gainRow.elements.withUnsafeBufferPointer { g in
-                            for i in 0..<input.rows {
-                                let base = i * width
-                                var meanScaled = 0.0
-                                var meanProjected = 0.0
-                                for j in 0..<width {
-                                    let scaledUpstream = dx[base + j] * g[j]
-                                    meanScaled += scaledUpstream
-                                    meanProjected += scaledUpstream * xhat[base + j]
-                                }
-                                meanScaled /= Double(width)
-                                meanProjected /= Double(width)
-                                let inverse = inverseDeviations[i]
-                                for j in 0..<width {
-                                    let scaledUpstream = dx[base + j] * g[j]
-                                    dx[base + j] = inverse * (scaledUpstream - meanScaled - xhat[base + j] * meanProjected)
+                            inverseDeviations.withUnsafeBufferPointer { deviations in
+                                let (dx, xhat, g, deviations) = (dx.baseAddress!, xhat.baseAddress!, g.baseAddress!,
+                                                                 deviations.baseAddress!)
+                                ParallelChunks.run(chunks: chunks.chunks, threads: threads) { chunk in
+                                    for i in chunks.rows(chunk) {
+                                        let (dx, xhat) = (dx + i * width, xhat + i * width)
+                                        var meanScaled: Scalar = 0
+                                        var meanProjected: Scalar = 0
+                                        for j in 0..<width {
+                                            let scaledUpstream = dx[j] * g[j]
+                                            meanScaled += scaledUpstream
+                                            meanProjected += scaledUpstream * xhat[j]
+                                        }
+                                        meanScaled /= count
+                                        meanProjected /= count
+                                        let inverse = deviations[i]
+                                        for j in 0..<width {
+                                            let scaledUpstream = dx[j] * g[j]
+                                            dx[j] = inverse * (scaledUpstream - meanScaled - xhat[j] * meanProjected)
+                                        }
+                                    }
                                 }
                             }
                         }

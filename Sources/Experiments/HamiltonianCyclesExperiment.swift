@@ -35,10 +35,12 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     public var generation: HamiltonianCyclesGeneration.Options
     /// The one seed every random choice derives from.
     public var seed: UInt64
+    /// The precision of every forward and backward pass of the model (`TinyLMConfiguration.precision`).
+    public var precision: Precision
 
     public init(task: HamiltonianCyclesConfig, width: Int, layers: Int, heads: Int, referenceSteps: Int,
                 referenceBatchSize: Int, referenceLearningRate: Double, rewardTraining: HamiltonianRewardTraining,
-                generation: HamiltonianCyclesGeneration.Options, seed: UInt64)
+                generation: HamiltonianCyclesGeneration.Options, seed: UInt64, precision: Precision = .float64)
     {
         self.task = task
         self.width = width
@@ -50,6 +52,7 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
         self.rewardTraining = rewardTraining
         self.generation = generation
         self.seed = seed
+        self.precision = precision
     }
 
     /// The default run, scaled down from the paper so it takes about three minutes of CPU in a release
@@ -85,7 +88,7 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
 
     public var modelConfiguration: TinyLMConfiguration {
         TinyLMConfiguration(vocabularySize: HamiltonianCyclesVocabulary(vertexCount: task.vertexCount).size, width: width,
-                            layers: layers, heads: heads, contextLength: contextLength)
+                            layers: layers, heads: heads, contextLength: contextLength, precision: precision)
     }
 
     /// Throws the first problem, as a sentence that says what to change.
@@ -281,10 +284,17 @@ public struct HamiltonianExperiment: Sendable {
     /// The name in a `DivergenceError` of the format training of pi_ref.
     public static let referenceLabel = "pi_ref (format training)"
 
-    /// Runs the experiment. Throws `DivergenceError` when pi_ref's training, either reward model's
-    /// training or sampling diverges (a loss, parameter or next-token law that is not finite).
-    public func run(progress: (Stage, Int, Int) -> Void = { _, _, _ in }) throws -> HamiltonianExperimentResult {
-        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
+    /// Runs the experiment on up to `threads` threads: the format training of pi_ref with its steps spread
+    /// over them (`TinyLM.threads`), then the IM-RM and the EX-RM side by side, one thread each, then the
+    /// IM-RM policy's samples and valid-cycle mass with its batches spread over them. Every part has its
+    /// own seeded stream, so the result is the same bit for bit for any thread count. Throws
+    /// `DivergenceError` when pi_ref's training, either reward model's training or sampling diverges. `progress` is called with (stage, steps done, steps in all), one call at a time.
+    public func run(threads: Int = 2, progress: @escaping (Stage, Int, Int) -> Void = { _, _, _ in }) throws
+        -> HamiltonianExperimentResult
+    {
+        precondition(threads >= 1, "threads must be at least 1, got \(threads)")
+        BLASThreads.useSingleThread()  // small products: one BLAS thread each, our own threads instead
+        let report = SerializedProgress(progress)
         // Independent streams, one per random part, so changing one part's size leaves the others alone.
         var seeds = SeededGenerator(seed: config.seed)
         var dataGenerator = SeededGenerator(seed: seeds.next())
@@ -292,8 +302,8 @@ public struct HamiltonianExperiment: Sendable {
         var referenceGenerator = SeededGenerator(seed: seeds.next())
         let implicitSeed = seeds.next()
         let explicitSeed = seeds.next()
-        var generationBeforeGenerator = SeededGenerator(seed: seeds.next())
-        var generationAfterGenerator = SeededGenerator(seed: seeds.next())
+        let generationBeforeSeed = seeds.next()
+        let generationAfterSeed = seeds.next()
 
         let dataset = try HamiltonianCyclesDataset.generate(config.task, using: &dataGenerator)
         let vocabulary = dataset.vocabulary
@@ -303,6 +313,7 @@ public struct HamiltonianExperiment: Sendable {
 
         // pi_ref: the answer format, learnt from uniformly random permutations.
         var reference = try TinyLM(configuration: config.modelConfiguration, seed: initializationSeed)
+        reference.threads = threads
         var referenceLosses: [Double] = []
         var adam = Adam(AdamConfiguration(learningRate: config.referenceLearningRate))
         for step in 0..<config.referenceSteps {
@@ -319,14 +330,18 @@ public struct HamiltonianExperiment: Sendable {
             try DivergenceError.check(loss, .loss, model: Self.referenceLabel, step: step, cause: cause)
             try reference.parameters.checkFinite(model: Self.referenceLabel, step: step + 1, cause: cause)
             referenceLosses.append(loss)
-            progress(.reference, step + 1, config.referenceSteps)
+            report(.reference, step + 1, config.referenceSteps)
         }
         reference.parameters.unfreezeAll()
+        // The two reward models train side by side, so each on one thread (all of them when alone).
+        reference.threads = threads >= 2 ? 1 : threads
 
         // Both reward models start from pi_ref; the IM-RM keeps a frozen copy of it as its reference.
-        func outcome(_ type: RewardModelKind, stage: Stage, seed: UInt64) throws
+        let pretrainedReference = reference
+        @Sendable func outcome(_ type: RewardModelKind, stage: Stage, seed: UInt64) throws
             -> (HamiltonianRewardModelOutcome, TinyLMRewardModel)
         {
+            let reference = pretrainedReference
             let training = config.rewardTraining
             let initial = try TinyLMRewardModel(backbone: reference, configuration: training.modelConfiguration(type))
             let trainBefore = try initial.metrics(on: trainPairs)
@@ -337,7 +352,7 @@ public struct HamiltonianExperiment: Sendable {
             losses.reserveCapacity(training.steps)
             for step in 0..<training.steps {
                 losses.append(try trainer.step())
-                progress(stage, step + 1, training.steps)
+                report(stage, step + 1, training.steps)
             }
             let model = trainer.model
             return (HamiltonianRewardModelOutcome(
@@ -347,23 +362,49 @@ public struct HamiltonianExperiment: Sendable {
                 validMassBefore: nil, validMassAfter: nil), model)
         }
 
-        let (implicitTrained, implicitModel) = try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
+        let trained = try parallelMap(count: 2, threads: min(threads, 2)) { index in
+            index == 0 ? try outcome(.implicit, stage: .implicitReward, seed: implicitSeed)
+                : try outcome(.explicit, stage: .explicitReward, seed: explicitSeed)
+        }
+        let (implicitTrained, explicitOutcome) = (trained[0].0, trained[1].0)
+        // The policy before and after, sampled and summed over the valid cycles: batches side by side.
+        var policyBefore = pretrainedReference
+        var policyAfter = trained[0].1.backbone
+        policyBefore.threads = threads
+        policyAfter.threads = threads
+        var generationBeforeGenerator = SeededGenerator(seed: generationBeforeSeed)
+        var generationAfterGenerator = SeededGenerator(seed: generationAfterSeed)
         let generationBefore = try HamiltonianCyclesGeneration.evaluate(
-            model: reference, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
+            model: policyBefore, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
         let generationAfter = try HamiltonianCyclesGeneration.evaluate(
-            model: implicitModel.backbone, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
+            model: policyAfter, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
         let implicitOutcome = HamiltonianRewardModelOutcome(
             trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
             test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
             generationBefore: generationBefore, generationAfter: generationAfter,
-            validMassBefore: try Self.validProbabilityMass(of: reference, graphs: testGraphs, vocabulary: vocabulary),
-            validMassAfter: try Self.validProbabilityMass(of: implicitModel.backbone, graphs: testGraphs, vocabulary: vocabulary))
-        let (explicitOutcome, _) = try outcome(.explicit, stage: .explicitReward, seed: explicitSeed)
+            validMassBefore: try Self.validProbabilityMass(of: policyBefore, graphs: testGraphs, vocabulary: vocabulary),
+            validMassAfter: try Self.validProbabilityMass(of: policyAfter, graphs: testGraphs, vocabulary: vocabulary))
 
         return HamiltonianExperimentResult(
             config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
             randomPermutationChance: HamiltonianCyclesGeneration.randomPermutationChance(testGraphs),
             uniformTokenChance: HamiltonianCyclesGeneration.uniformTokenChance(testGraphs),
             implicitReward: implicitOutcome, explicitReward: explicitOutcome)
+    }
+}
+
+/// A progress callback made safe to call from several threads: one call at a time.
+private final class SerializedProgress: @unchecked Sendable {
+    private let progress: (HamiltonianExperiment.Stage, Int, Int) -> Void
+    private let lock = NSLock()
+
+    init(_ progress: @escaping (HamiltonianExperiment.Stage, Int, Int) -> Void) {
+        self.progress = progress
+    }
+
+    func callAsFunction(_ stage: HamiltonianExperiment.Stage, _ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        progress(stage, done, total)
     }
 }

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import RewardDynamics
 import TheorycheckCore
 import TinyLM
@@ -31,14 +32,18 @@ public struct PersonaConfiguration: Codable, Equatable, Sendable {
     public var readoutOnly: Bool
     /// The reward models to train, in table order.
     public var rewardModels: [RewardModelKind]
-    /// Seeds run at once (each on its own thread, single-threaded BLAS); results do not depend on it.
+    /// Threads: pretrainings and reward-model trainings run side by side (single-threaded BLAS), or with
+    /// one seed, inside each step; results do not depend on it.
     public var threads: Int
+    /// The precision of every forward and backward pass of the backbone (`TinyLMConfiguration.precision`).
+    public var precision: Precision
 
     public init(seeds: [UInt64] = [0, 1, 2], trainStatements: Int = 80, testStatements: Int = 40,
                 pairsPerStatement: Int = 2, beta: Double = 0.01, width: Int = 64, layers: Int = 2, heads: Int = 4,
                 contextLength: Int = 32, pretraining: PretrainingConfiguration = PretrainingConfiguration(),
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Double = 1e-3, readoutOnly: Bool = false,
-                rewardModels: [RewardModelKind] = RewardModelKind.allCases, threads: Int = 2)
+                rewardModels: [RewardModelKind] = RewardModelKind.allCases, threads: Int = 2,
+                precision: Precision = .float64)
     {
         self.seeds = seeds
         self.trainStatements = trainStatements
@@ -56,6 +61,7 @@ public struct PersonaConfiguration: Codable, Equatable, Sendable {
         self.readoutOnly = readoutOnly
         self.rewardModels = rewardModels
         self.threads = threads
+        self.precision = precision
     }
 
     /// The experiment's defaults.
@@ -70,7 +76,7 @@ public struct PersonaConfiguration: Codable, Equatable, Sendable {
     /// The backbone's configuration for a vocabulary of `vocabularySize` tokens.
     public func modelConfiguration(vocabularySize: Int) -> TinyLMConfiguration {
         TinyLMConfiguration(vocabularySize: vocabularySize, width: width, layers: layers, heads: heads,
-                            contextLength: contextLength)
+                            contextLength: contextLength, precision: precision)
     }
 
     /// Throws the first problem, as a sentence that says what to change (the backbone's own checks run

@@ -47,26 +47,68 @@ public struct PersonaExperiment: Sendable {
     }
 
     /// Runs every seed; `progress` is called (from any thread) with a line when a run finishes.
+    ///
+    /// The work is one pretraining per seed, then one training per (seed, reward model), all queued on
+    /// `configuration.threads` threads (`parallelFanOut`): a reward model starts as soon as its seed's
+    /// backbone is pretrained, so an odd number of seeds does not leave a core idle. With a single seed
+    /// and several threads the threads go inside each step instead (`TinyLM.threads`).
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> PersonaResult {
-        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
+        BLASThreads.useSingleThread()  // small products: one BLAS thread each, our own threads instead
         let seeds = configuration.seeds
-        let outcomes = try parallelMap(count: seeds.count, threads: configuration.threads) { index in
-            try runSeed(seeds[index], progress: progress)
-        }
-        return PersonaResult(configuration: configuration, pretraining: outcomes.map(\.0),
-                             runs: outcomes.flatMap(\.1), pairCounts: Self.pairCounts(try dataset(seed: seeds[0])))
+        let types = configuration.rewardModels
+        // Inside a step only when there is nothing else to run beside it.
+        let stepThreads = seeds.count == 1 ? configuration.threads : 1
+        let outcomes = try parallelFanOut(
+            count: seeds.count, fanOut: types.count, threads: seeds.count == 1 ? 1 : configuration.threads,
+            first: { index in try pretrain(seeds[index], threads: stepThreads, progress: progress) },
+            second: { _, branch, seed in try trainRewardModel(types[branch], on: seed, progress: progress) })
+        return PersonaResult(configuration: configuration, pretraining: outcomes.map(\.first.summary),
+                             runs: outcomes.flatMap(\.second), pairCounts: Self.pairCounts(try dataset(seed: seeds[0])))
+    }
+
+    /// One seed's data and pretrained backbone: what its reward models start from.
+    public struct PretrainedSeed: Sendable {
+        public let seed: UInt64
+        public let dataset: PersonaDataset
+        public let backbone: TinyLM
+        public let summary: PretrainingSummary
+    }
+
+    /// The seed's data split and its backbone pretrained on the grammar (steps on `threads` threads).
+    public func pretrain(_ seed: UInt64, threads: Int = 1, progress: (@Sendable (String) -> Void)? = nil) throws
+        -> PretrainedSeed
+    {
+        let dataset = try dataset(seed: seed)
+        let (pretrained, summary) = try pretrain(seed: seed, threads: threads)
+        progress?("seed \(seed): pretrained, held-out loss \(pretrained.heldOutLossBefore) -> \(pretrained.heldOutLossAfter)")
+        return PretrainedSeed(seed: seed, dataset: dataset, backbone: pretrained.model, summary: summary)
+    }
+
+    /// One reward model of `type` trained on the seed's pairs from its pretrained backbone (on the
+    /// backbone's threads), evaluated on the four sets at the log-spaced checkpoints.
+    public func trainRewardModel(_ type: RewardModelKind, on pretrained: PretrainedSeed,
+                                 progress: (@Sendable (String) -> Void)? = nil) throws -> PersonaRun
+    {
+        let totalSteps = configuration.epochs * stepsPerEpoch(pretrained.dataset)
+        let run = try trainRewardModel(type, backbone: pretrained.backbone, dataset: pretrained.dataset,
+                                       seed: pretrained.seed, totalSteps: totalSteps,
+                                       checkpoints: Set(StepSchedule.oneTwoFive.steps(upTo: totalSteps)))
+        let final = run.final
+        progress?("seed \(pretrained.seed): \(type.rawValue) accuracy train \(final["train"]!.accuracy), paraphrase \(final["paraphrase"]!.accuracy)")
+        return run
     }
 
     /// Pretrains seed `seed`'s backbone for `configuration.pretraining.steps` steps, from the seed's
     /// initialization on the seed's corpus, keeping a copy after each of `snapshotsAt` steps.
-    public func pretrain(seed: UInt64, snapshotsAt snapshotSteps: [Int] = []) throws
+    public func pretrain(seed: UInt64, snapshotsAt snapshotSteps: [Int] = [], threads: Int = 1) throws
         -> (result: PretrainingResult, summary: PretrainingSummary)
     {
         var pretrainingConfiguration = configuration.pretraining
         pretrainingConfiguration.seed = seed
         let corpus = try PretrainingCorpus(grammar: grammar, configuration: pretrainingConfiguration)
-        let initial = try TinyLM(configuration: configuration.modelConfiguration(vocabularySize: corpus.tokenizer.count),
+        var initial = try TinyLM(configuration: configuration.modelConfiguration(vocabularySize: corpus.tokenizer.count),
                                  seed: seed)
+        initial.threads = threads
         let pretrained = try Pretraining.run(model: initial, corpus: corpus, configuration: pretrainingConfiguration,
                                              snapshotsAt: snapshotSteps)
         let summary = PretrainingSummary(seed: seed, heldOutLossBefore: pretrained.heldOutLossBefore,
@@ -115,23 +157,13 @@ public struct PersonaExperiment: Sendable {
         return PersonaRun(seed: seed, type: type, checkpoints: recorded, losses: losses)
     }
 
-    /// Pretraining, data and every reward model for one seed.
+    /// Pretraining, data and every reward model for one seed, in turn on the calling thread.
     public func runSeed(_ seed: UInt64, progress: (@Sendable (String) -> Void)? = nil) throws
         -> (PretrainingSummary, [PersonaRun])
     {
-        let dataset = try dataset(seed: seed)
-        let (pretrained, summary) = try pretrain(seed: seed)
-        progress?("seed \(seed): pretrained, held-out loss \(pretrained.heldOutLossBefore) -> \(pretrained.heldOutLossAfter)")
-        let totalSteps = configuration.epochs * stepsPerEpoch(dataset)
-        let checkpoints = Set(StepSchedule.oneTwoFive.steps(upTo: totalSteps))
-        var runs: [PersonaRun] = []
-        for type in configuration.rewardModels {
-            let run = try trainRewardModel(type, backbone: pretrained.model, dataset: dataset, seed: seed,
-                                           totalSteps: totalSteps, checkpoints: checkpoints)
-            runs.append(run)
-            let final = run.final
-            progress?("seed \(seed): \(type.rawValue) accuracy train \(final["train"]!.accuracy), paraphrase \(final["paraphrase"]!.accuracy)")
-        }
-        return (summary, runs)
+        let pretrained = try pretrain(seed, threads: 1, progress: progress)
+        return (pretrained.summary, try configuration.rewardModels.map {
+            try trainRewardModel($0, on: pretrained, progress: progress)
+        })
     }
 }

@@ -17,7 +17,7 @@ struct SoftmaxPieceStatistics {
 /// The storage-generic core of `StreamedImplicitRewardModel`: the unembedding, the stacked contexts and
 /// the scratch buffers, and the streamed passes over pieces of rows. Internal: the public type wraps the
 /// two specializations, so that callers in other modules never run the generic (unspecialized) code.
-struct StreamedReadoutEngine<Scalar: GEMMScalar> {
+struct StreamedReadoutEngine<Scalar: BLASScalar> {
     let vocabulary: Int
     let width: Int
     let rowBudget: Int
@@ -92,7 +92,7 @@ struct StreamedReadoutEngine<Scalar: GEMMScalar> {
                             let targetLogit = Double(row[targets[i]])
                             var total = 0.0
                             for j in 0..<v {
-                                let e = Scalar.exponential(row[j] - top)
+                                let e = Scalar.exp(row[j] - top)
                                 row[j] = e
                                 total += Double(e)
                             }

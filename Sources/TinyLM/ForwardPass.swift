@@ -9,12 +9,56 @@ import TheorycheckCore
 /// - `hidden` (N x d) is h_c, the final layer-norm output at context c = tokens[...position];
 /// - `logits` (N x V) is W h_c; `logProbabilities` (N x V) is ln p_c = log-softmax(W h_c), the row that
 ///   predicts tokens[position + 1].
+///
+/// The read-out is recorded on the tape the first time `logits` or `logProbabilities` is asked for, and
+/// only then: an EX-RM reads `hidden` alone and never pays for the N x V product and its log-softmax.
 public struct ForwardPass {
     public let batch: TokenBatch
     public let parameters: BoundParameters
     public let hidden: Variable
-    public let logits: Variable
-    public let logProbabilities: Variable
+    private let readout: Readout
+
+    init(batch: TokenBatch, parameters: BoundParameters, hidden: Variable, tape: Tape) {
+        self.batch = batch
+        self.parameters = parameters
+        self.hidden = hidden
+        readout = Readout(tape: tape, hidden: hidden, unembedding: parameters[TinyLMParameterName.unembedding])
+    }
+
+    /// W h_c for every row (N x V), recorded on first use.
+    public var logits: Variable { readout.logits }
+
+    /// ln p_c = log-softmax(W h_c) for every row (N x V), recorded on first use.
+    public var logProbabilities: Variable { readout.logProbabilities }
+
+    /// The read-out nodes of one pass, recorded once, when first needed.
+    private final class Readout {
+        private let tape: Tape
+        private let hidden: Variable
+        private let unembedding: Variable
+        private var recordedLogits: Variable?
+        private var recordedLogProbabilities: Variable?
+
+        init(tape: Tape, hidden: Variable, unembedding: Variable) {
+            self.tape = tape
+            self.hidden = hidden
+            self.unembedding = unembedding
+        }
+
+        var logits: Variable {
+            if let recordedLogits { return recordedLogits }
+            let logits = tape.matmul(hidden, unembedding, transposeB: true)  // N x V
+            recordedLogits = logits
+            return logits
+        }
+
+        var logProbabilities: Variable {
+            if let recordedLogProbabilities { return recordedLogProbabilities }
+            let logProbabilities = tape.logSoftmax(logits)  // N x V
+            recordedLogProbabilities = logProbabilities
+            return logProbabilities
+        }
+    }
 }
 
 extension TinyLM {
@@ -32,8 +76,6 @@ extension TinyLM {
         let sequenceCount = batch.count  // B
         let length = batch.paddedLength  // T
         let rows = sequenceCount * length  // N
-        let d = c.width
-        let headWidth = c.headWidth
         let positions = (0..<rows).map { $0 % length }
 
         var x = tape.add(tape.gatherRows(p[TinyLMParameterName.tokenEmbedding], batch.paddedTokens),  // N x d
@@ -43,41 +85,21 @@ extension TinyLM {
             // Attention sublayer.
             let normed = tape.layerNorm(x, gain: p[names.attentionNormGain], bias: p[names.attentionNormBias],
                                         epsilon: c.layerNormEpsilon)  // N x d
-            let queryKeyValue = tape.addRowVector(tape.matmul(normed, p[names.queryKeyValueWeight]),
-                                                  p[names.queryKeyValueBias])  // N x 3d
-            // Heads stacked vertically: (H N) x d_h, one contiguous T-row block per (head, sequence).
-            func stackedHeads(offset: Int) -> Variable {
-                tape.concatRows((0..<c.heads).map { head in
-                    tape.sliceColumns(queryKeyValue, (offset + head * headWidth)..<(offset + (head + 1) * headWidth))  // N x d_h
-                })
-            }
-            let queries = stackedHeads(offset: 0)  // (H N) x d_h
-            let keys = stackedHeads(offset: d)  // (H N) x d_h
-            let values = stackedHeads(offset: 2 * d)  // (H N) x d_h
-            let scores = tape.scale(tape.blockMatmul(queries, keys, blocks: c.heads * sequenceCount, transposeB: true),
-                                    by: 1 / Double(headWidth).squareRoot())  // (H N) x T
-            let weights = tape.softmax(tape.causalMask(scores, blockRows: length))  // (H N) x T
-            let mixed = tape.blockMatmul(weights, values, blocks: c.heads * sequenceCount)  // (H N) x d_h
-            let merged = tape.concatColumns((0..<c.heads).map { head in
-                tape.sliceRows(mixed, (head * rows)..<((head + 1) * rows))  // N x d_h
-            })  // N x d
-            let attended = tape.addRowVector(tape.matmul(merged, p[names.attentionOutputWeight]),
-                                             p[names.attentionOutputBias])  // N x d
+            let queryKeyValue = tape.linear(normed, p[names.queryKeyValueWeight], p[names.queryKeyValueBias])  // N x 3d
+            // Per (sequence, head): softmax(causalMask(Q K^T / sqrt(d_h))) V, heads merged back: N x d.
+            let merged = tape.causalSelfAttention(queryKeyValue, heads: c.heads, sequenceLength: length)  // N x d
+            let attended = tape.linear(merged, p[names.attentionOutputWeight], p[names.attentionOutputBias])  // N x d
             x = tape.add(x, attended)  // N x d
             // MLP sublayer.
             let normedAgain = tape.layerNorm(x, gain: p[names.mlpNormGain], bias: p[names.mlpNormBias],
                                              epsilon: c.layerNormEpsilon)  // N x d
-            let expanded = tape.gelu(tape.addRowVector(tape.matmul(normedAgain, p[names.mlpInputWeight]),
-                                                       p[names.mlpInputBias]))  // N x m
-            let contracted = tape.addRowVector(tape.matmul(expanded, p[names.mlpOutputWeight]),
-                                               p[names.mlpOutputBias])  // N x d
+            let expanded = tape.gelu(tape.linear(normedAgain, p[names.mlpInputWeight], p[names.mlpInputBias]))  // N x m
+            let contracted = tape.linear(expanded, p[names.mlpOutputWeight], p[names.mlpOutputBias])  // N x d
             x = tape.add(x, contracted)  // N x d
         }
         let hidden = tape.layerNorm(x, gain: p[TinyLMParameterName.finalNormGain], bias: p[TinyLMParameterName.finalNormBias],
                                     epsilon: c.layerNormEpsilon)  // N x d
-        let logits = tape.matmul(hidden, p[TinyLMParameterName.unembedding], transposeB: true)  // N x V
-        let logProbabilities = tape.logSoftmax(logits)  // N x V
-        return ForwardPass(batch: batch, parameters: p, hidden: hidden, logits: logits, logProbabilities: logProbabilities)
+        return ForwardPass(batch: batch, parameters: p, hidden: hidden, tape: tape)  // the read-out follows on demand
     }
 
     /// Throws for a batch this model cannot read.

@@ -104,7 +104,7 @@ extension TinyLM {
     /// One optimizer step on the mean next-token loss of `batch`; returns the loss before the update.
     @discardableResult
     public mutating func trainNextToken(on batch: TokenBatch, optimizer: inout some Optimizer) throws -> Double {
-        let tape = Tape()
+        let tape = makeTape()
         let pass = try forward(batch, on: tape)
         let loss = pass.nextTokenLoss(on: tape)  // 1 x 1
         let gradients = pass.parameters.gradients(from: tape.gradients(of: loss))

@@ -9,16 +9,12 @@ extension TinyLM {
     public func responseLogProbabilities(prompts: [[Int]], responses: [[Int]], batchSize: Int = 64) throws -> [Double] {
         precondition(prompts.count == responses.count, "\(prompts.count) prompts for \(responses.count) responses")
         precondition(batchSize > 0, "batchSize must be positive")
-        var result: [Double] = []
-        result.reserveCapacity(prompts.count)
-        for start in stride(from: 0, to: prompts.count, by: batchSize) {
-            let range = start..<min(start + batchSize, prompts.count)
-            let batch = try TokenBatch(range.map { prompts[$0] + responses[$0] }, responseStarts: range.map { prompts[$0].count })
-            let tape = Tape()
-            let pass = try forward(batch, on: tape, differentiable: false)
-            result += tape.value(pass.responseLogProbabilities(on: tape)).elements  // B x 1
+        let model = self
+        return try mapBatches(Array(zip(prompts, responses)), batchSize: batchSize) { chunk, tape in
+            let batch = try TokenBatch(chunk.map { $0.0 + $0.1 }, responseStarts: chunk.map(\.0.count))
+            let pass = try model.forward(batch, on: tape, differentiable: false)
+            return tape.value(pass.responseLogProbabilities(on: tape)).elements  // B x 1
         }
-        return result
     }
 
     /// One optimizer step on the mean response negative log-likelihood of `batch`,
@@ -29,7 +25,7 @@ extension TinyLM {
     /// one batch lower it.
     @discardableResult
     public mutating func trainResponseLikelihood(on batch: TokenBatch, optimizer: inout some Optimizer) throws -> Double {
-        let tape = Tape()
+        let tape = makeTape()
         let pass = try forward(batch, on: tape)
         let loss = tape.scale(tape.mean(pass.responseLogProbabilities(on: tape)), by: -1)  // 1 x 1
         let gradients = pass.parameters.gradients(from: tape.gradients(of: loss))

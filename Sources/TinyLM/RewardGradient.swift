@@ -55,7 +55,7 @@ extension TinyLMRewardModel {
     /// grad_theta r(item) over every trainable parameter, by one reverse sweep on a one-item batch.
     /// (The reference term of `.implicit` is a constant and does not enter.)
     public func rewardGradient(of item: PromptResponse) throws -> ParameterVector {
-        let tape = Tape()
+        let tape = backbone.makeTape()
         let bound = bind(to: tape)
         let reward = try rewards([item], on: tape, parameters: bound, referenceLogProbabilities: [0])  // 1 x 1
         let gradients = tape.gradients(of: reward)

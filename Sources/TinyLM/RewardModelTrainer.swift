@@ -99,7 +99,7 @@ public struct RewardModelTrainer {
     /// The loss over `indices` and its gradient with respect to every parameter (backbone in set order,
     /// then the head; zeros for frozen ones), at the current parameters.
     public func lossAndGradients(on indices: [Int]) throws -> (loss: Double, backbone: [Matrix], head: [Matrix]) {
-        let tape = Tape()
+        let tape = model.backbone.makeTape()
         let bound = model.bind(to: tape)
         let selected = indices.map { pairs[$0] }
         var reference: (chosen: [Double], rejected: [Double])?

@@ -135,23 +135,16 @@ extension TinyLM {
 
     /// ln p(. | sequence) for each sequence (a V-vector each), from forward passes without gradients.
     public func nextTokenLogProbabilities(of sequences: [[Int]], batchSize: Int = 64) throws -> [[Double]] {
-        precondition(batchSize > 0, "batchSize must be positive")
-        var result: [[Double]] = []
-        result.reserveCapacity(sequences.count)
-        for start in stride(from: 0, to: sequences.count, by: batchSize) {
-            let chunk = Array(sequences[start..<min(start + batchSize, sequences.count)])
+        let model = self
+        return try mapBatches(sequences, batchSize: batchSize) { chunk, tape in
             // A TokenBatch needs two tokens per sequence; a filler token after a one-token sequence is
             // never seen by position 0 (causal attention), so it cannot change the row we read.
             let padded = chunk.map { $0.count == 1 ? $0 + [0] : $0 }
             let batch = try TokenBatch(padded)
-            let tape = Tape()
-            let pass = try forward(batch, on: tape, differentiable: false)
+            let pass = try model.forward(batch, on: tape, differentiable: false)
             let logProbabilities = tape.value(pass.logProbabilities)  // N x V
-            for (index, sequence) in chunk.enumerated() {
-                result.append(logProbabilities.row(batch.row(sequence: index, position: sequence.count - 1)))
-            }
+            return chunk.indices.map { logProbabilities.row(batch.row(sequence: $0, position: chunk[$0].count - 1)) }
         }
-        return result
     }
 
     /// Inverse-CDF draw: the first token whose cumulative probability exceeds u in [0, 1). Tokens with

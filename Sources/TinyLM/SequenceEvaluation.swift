@@ -29,23 +29,18 @@ extension TinyLM {
     /// Hidden states and next-token log-probabilities of each sequence, computed in batches of
     /// `batchSize` on constant-only tapes (no backward work is recorded).
     public func evaluate(_ sequences: [[Int]], batchSize: Int = 64) throws -> [SequenceEvaluation] {
-        precondition(batchSize > 0, "batchSize must be positive")
-        var results: [SequenceEvaluation] = []
-        results.reserveCapacity(sequences.count)
-        for start in stride(from: 0, to: sequences.count, by: batchSize) {
-            let chunk = Array(sequences[start..<min(start + batchSize, sequences.count)])
+        let model = self
+        return try mapBatches(sequences, batchSize: batchSize) { chunk, tape in
             let batch = try TokenBatch(chunk)
-            let tape = Tape()
-            let pass = try forward(batch, on: tape, differentiable: false)
+            let pass = try model.forward(batch, on: tape, differentiable: false)
             let hidden = tape.value(pass.hidden)  // N x d
             let logProbabilities = tape.value(pass.logProbabilities)  // N x V
-            for (index, sequence) in chunk.enumerated() {
+            return chunk.enumerated().map { index, sequence in
                 let rows = Array(batch.row(sequence: index, position: 0)..<batch.row(sequence: index, position: sequence.count))
-                results.append(SequenceEvaluation(tokens: sequence, hidden: hidden.selectingRows(rows),
-                                                  logProbabilities: logProbabilities.selectingRows(rows)))
+                return SequenceEvaluation(tokens: sequence, hidden: hidden.selectingRows(rows),
+                                          logProbabilities: logProbabilities.selectingRows(rows))
             }
         }
-        return results
     }
 
     /// The mean next-token loss -(1/M) sum ln p(s[t] | s[..<t]) over every predicted token of every

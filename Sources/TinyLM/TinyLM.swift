@@ -1,3 +1,4 @@
+import Autodiff
 import LinearAlgebra
 
 /// A small causal transformer language model (GPT-2 layout, pre-layer-norm), trained for real on the tape.
@@ -15,6 +16,11 @@ import LinearAlgebra
 public struct TinyLM: Sendable {
     public let configuration: TinyLMConfiguration
     public var parameters: ParameterSet
+    /// Threads each forward and backward pass may use (`Tape.threads`): the attention blocks, the
+    /// row-wise kernels and the two gemms of each product's pullback are spread over them. Not part of the
+    /// configuration because results do not depend on it, bit for bit; 1 (the default) when the caller
+    /// runs independent models on the other cores instead.
+    public var threads = 1
 
     /// A model with seeded Gaussian initialization: weights and embeddings N(0, s^2) with s the
     /// configuration's `initialScale`, the two residual output projections of each block scaled by
@@ -52,6 +58,13 @@ public struct TinyLM: Sendable {
         set.append(TinyLMParameterName.finalNormBias, Matrix(rows: 1, columns: d))  // 1 x d
         set.append(TinyLMParameterName.unembedding, gaussian(configuration.vocabularySize, d, scale))  // V x d
         parameters = set
+    }
+}
+
+extension TinyLM {
+    /// A fresh tape for one pass of this model: its configuration's precision, its thread count.
+    public func makeTape() -> Tape {
+        Tape(precision: configuration.precision, threads: threads)
     }
 }
 

@@ -1,4 +1,6 @@
+import LinearAlgebra
 import TheorycheckCore
+
 /// The size of a `TinyLM`: a value that can be printed, saved (Codable) and validated before any
 /// parameter is allocated.
 ///
@@ -21,9 +23,14 @@ public struct TinyLMConfiguration: Codable, Equatable, Sendable {
     /// Standard deviation of the Gaussian initialization of weight matrices and embeddings; 0.02 as in
     /// GPT-2, so the initial logits are near 0 and the initial loss near ln V.
     public var initialScale: Double
+    /// The precision of the forward and backward passes (`Tape.precision`). float64 by default, the one
+    /// the closed-form checks need; float32 is the paper's training precision and about twice as fast.
+    /// Parameters and optimizer state stay float64 either way (a float32 pass rounds them on the way in).
+    public var precision: Precision
 
     public init(vocabularySize: Int, width: Int, layers: Int, heads: Int, contextLength: Int,
-                mlpWidth: Int? = nil, layerNormEpsilon: Double = 1e-5, initialScale: Double = 0.02)
+                mlpWidth: Int? = nil, layerNormEpsilon: Double = 1e-5, initialScale: Double = 0.02,
+                precision: Precision = .float64)
     {
         self.vocabularySize = vocabularySize
         self.width = width
@@ -34,6 +41,7 @@ public struct TinyLMConfiguration: Codable, Equatable, Sendable {
         self.mlpWidth = mlpWidth ?? 4 * width
         self.layerNormEpsilon = layerNormEpsilon
         self.initialScale = initialScale
+        self.precision = precision
     }
 
     /// d = 64, 2 layers, 4 heads, context 32: the persona pretraining size. Wide enough that synonym

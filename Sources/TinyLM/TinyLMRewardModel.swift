@@ -97,15 +97,11 @@ public struct TinyLMRewardModel: Sendable {
     /// ln pi_ref(y|x) of each item for `.implicit`; nil for every other type.
     public func referenceLogProbabilities(_ items: [PromptResponse], batchSize: Int = 64) throws -> [Double]? {
         guard let reference else { return nil }
-        var result: [Double] = []
-        result.reserveCapacity(items.count)
-        for start in stride(from: 0, to: items.count, by: batchSize) {
-            let chunk = Array(items[start..<min(start + batchSize, items.count)])
-            let tape = Tape()
-            let pass = try reference.forward(batch(chunk), on: tape, differentiable: false)
-            result.append(contentsOf: tape.value(pass.responseLogProbabilities(on: tape)).elements)
+        let model = self
+        return try backbone.mapBatches(items, batchSize: batchSize) { chunk, tape in
+            let pass = try reference.forward(model.batch(chunk), on: tape, differentiable: false)
+            return tape.value(pass.responseLogProbabilities(on: tape)).elements
         }
-        return result
     }
 
     /// The rewards of `items` on `tape` (B x 1). For `.implicit`, `referenceLogProbabilities` are the
@@ -175,14 +171,10 @@ public struct TinyLMRewardModel: Sendable {
     /// Reward values of `items`, without gradients, in chunks of `batchSize`.
     public func rewards(_ items: [PromptResponse], batchSize: Int = 64) throws -> [Double] {
         precondition(batchSize > 0, "batchSize must be positive")
-        var result: [Double] = []
-        result.reserveCapacity(items.count)
-        for start in stride(from: 0, to: items.count, by: batchSize) {
-            let chunk = Array(items[start..<min(start + batchSize, items.count)])
-            let tape = Tape()
-            let values = try rewards(chunk, on: tape, parameters: bind(to: tape, differentiable: false))
-            result.append(contentsOf: tape.value(values).elements)
+        let model = self
+        return try backbone.mapBatches(items, batchSize: batchSize) { chunk, tape in
+            let values = try model.rewards(chunk, on: tape, parameters: model.bind(to: tape, differentiable: false))
+            return tape.value(values).elements
         }
-        return result
     }
 }

@@ -130,7 +130,7 @@ struct AnalysisBenchCommand: ParsableCommand {
         }
         let timing = BenchmarkTiming(repeats: 2)
         note.note("dgemm 2048 x 2048")
-        let dgemmBefore = DGEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops
+        let dgemmBefore = GEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops
 
         let layout = SequenceLayout(instance)
         let trainContexts = layout.trainContextRows.count
@@ -167,7 +167,7 @@ struct AnalysisBenchCommand: ParsableCommand {
             prediction = (Self.seconds(since: start), unit * Double(4 * trainContexts * steps))
         }
         note.note("dgemm 2048 x 2048")
-        let dgemm = max(dgemmBefore, DGEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops)
+        let dgemm = max(dgemmBefore, GEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops)
         func timed(_ seconds: Double, _ flops: Double) -> Timing {
             Timing(seconds: seconds, flops: flops, ratioToDGEMM: seconds / (flops / (dgemm * 1e9)))
         }

@@ -6,7 +6,7 @@ import TinyLM
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the simulators' steps and compare their GFLOP/s with the machine's own dgemm.",
+        abstract: "Time the simulators' and the tiny language model's steps against the machine's own gemm rate.",
         discussion: """
             For random instances at three sizes (V, d, n, L) = small (512, 64, 64, 4), medium (8192, 256, \
             128, 8) and large (32768, 512, 256, 8), times one full-batch step of the IM-RM trained in \
@@ -15,7 +15,9 @@ struct BenchCommand: ParsableCommand {
             (see BenchmarkCase); the reference is a square dgemm of comparable size, measured just before \
             and just after each case (the better of the two, since the machine's load drifts). \
             A step that takes 10 s or more (the function-space IM-RM at the large size, about a teraflop) \
-            is timed once. The default run takes a few minutes and needs about 3 GB of memory at the large size.
+            is timed once. Then the tiny language model's Adam step (TinyLM.trainNextToken) at two sizes, in \
+            float64 and float32, on 1 and 2 threads, against a square dgemm or sgemm on as many BLAS threads. \
+            The default run takes a few minutes and needs about 3 GB of memory at the large size.
             """)
 
     @Option(help: "Comma-separated subset of small, medium, large.")
@@ -30,13 +32,19 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print machine-readable JSON on standard output instead of a table.")
     var json = false
 
+    @Flag(inversion: .prefixedNo, help: "Time the simulator steps at --sizes (the first table rows).")
+    var simulators = true
+
     @Flag(inversion: .prefixedNo, help: """
         Also time an Adam training step of the small language model at two sizes (d = 64, 2 layers, context 32, \
-        batch 32; and twice that), in tokens per second, on one BLAS thread (faster at these sizes).
+        batch 32; and twice that), in float64 and float32, on 1 and 2 threads of its own (BLAS on one thread).
         """)
     var tinyLM = true
 
-    @Flag(name: .long, help: "Instead, time the phases of the IM-RM parameter-space step (gemms vs. elementwise work).")
+    @Flag(name: .long, help: """
+        Instead, split the IM-RM parameter-space step at --sizes into its two gemms and everything else \
+        (the library step timed whole, its gemms timed alone at the same shapes).
+        """)
     var phases = false
 
     func validate() throws {
@@ -56,22 +64,22 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let timing = BenchmarkTiming(repeats: repeats)
         if phases {
             for size in try selectedSizes() {
-                let timings = try BenchmarkPhases.measure(size: size, seed: seed, repeats: repeats, learningRate: 0.1)
+                let timings = try BenchmarkPhases.measure(size: size, seed: seed, timing: timing, learningRate: 0.1)
                 print(BenchmarkPhases.render(timings, size: size))
             }
             return
         }
-        let runner = BenchmarkRunner(sizes: try selectedSizes(), cases: BenchmarkCase.allCases,
-                                     timing: BenchmarkTiming(repeats: repeats), seed: seed)
         let progress = BenchmarkProgress()
+        let runner = BenchmarkRunner(sizes: simulators ? try selectedSizes() : [], cases: BenchmarkCase.allCases,
+                                     timing: timing, seed: seed)
         var report = try runner.run { progress.show($0) }
         if tinyLM {
-            progress.show("tiny LM training steps")
-            // Last, since the thread setting is process-wide and the dgemm references above use both cores.
-            BLASThreads.useSingleThread()
-            report.tinyLM = try TinyLMBenchmark.run(seed: seed)
+            // Last: it sets OpenBLAS's thread count back and forth, and leaves it at one.
+            let rows = try TinyLMBenchmarkRunner(timing: timing, seed: seed).run { progress.show($0) }
+            report.add(rows)
         }
         progress.finish()
         if json {
@@ -100,42 +108,5 @@ struct BenchmarkProgress {
 
     func finish() {
         if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-}
-
-/// The terminal table of `theorycheck bench`.
-struct BenchmarkTable {
-    let report: BenchmarkReport
-
-    func render() -> String {
-        var lines: [String] = []
-        let headers = ["size", "V", "d", "n", "L", "simulator", "s/step", "GFLOP/s", "dgemm N", "dgemm GFLOP/s",
-                       "ratio"]
-        let widths = [8, 7, 5, 5, 3, 22, 11, 9, 9, 15, 7]
-        lines.append(row(headers, widths))
-        for result in report.cases {
-            lines.append(row([
-                result.size, "\(result.vocabularySize)", "\(result.hiddenWidth)", "\(result.trainPairs)",
-                "\(result.responseLength)", result.rm, String(format: "%.3e", result.secondsPerStep),
-                String(format: "%.2f", result.gflops), "\(result.dgemmSize)", String(format: "%.2f", result.dgemmGflops),
-                String(format: "%.3f", result.ratioToDGEMM),
-            ], widths))
-        }
-        lines.append("")
-        lines.append("GFLOP/s counts the matrix products of a step only; ratio = GFLOP/s over a square dgemm of size N")
-        lines.append("measured around each case (best of \(report.repeats) samples each; the machine's best: \(String(format: "%.2f", report.dgemmGflops)) GFLOP/s).")
-        for model in report.tinyLM ?? [] {
-            lines.append(String(
-                format: "tiny LM training step, d = %d, %d layers, context %d, batch %d: %.1f ms, %.0f tokens/s",
-                model.width, model.layers, model.contextLength, model.batchSize, model.secondsPerStep * 1000,
-                model.tokensPerSecond))
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    private func row(_ cells: [String], _ widths: [Int]) -> String {
-        zip(cells, widths).map { cell, width in
-            cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count)
-        }.joined()
     }
 }

@@ -2,75 +2,56 @@ import Foundation
 import LinearAlgebra
 import RewardDynamics
 
-/// The IM-RM parameter-space step taken apart into its phases, for `theorycheck bench --phases`.
+/// How much of the IM-RM parameter-space step is its matrix products, for `theorycheck bench --phases`.
 ///
-/// It repeats what `ImplicitRewardModel.step` does, through the same public pieces and into buffers
-/// allocated once, and times each piece: the two gemms (the FLOPs) against the elementwise work around
-/// them (row log-sum-exp, rewards and Bradley-Terry weights, exp in the gradient rows). It is a profiling
-/// aid and mirrors the step by hand, so keep it in line with `ImplicitRewardModel.step` when that changes.
+/// Times the library's own step (`ImplicitRewardModel.step`, through `BenchmarkCase.makeStepper`, never a
+/// copy of it), then its two gemms alone at the same shapes on matrices of the same size: the logits
+/// H W^T (contexts x d by d x V) and the update G^T H_train (V x N_tr by N_tr x d). The difference is the
+/// elementwise work around them (row log-sum-exp, rewards and Bradley-Terry weights, exp in the gradient
+/// rows), which the step's cost model does not count.
 struct BenchmarkPhases {
     struct Timings: Sendable {
-        var logits = Double.infinity
-        var logSumExp = Double.infinity
-        var rewards = Double.infinity
-        var gradientRows = Double.infinity
-        var update = Double.infinity
+        var step: Double
+        var logits: Double
+        var update: Double
 
-        var total: Double { logits + logSumExp + rewards + gradientRows + update }
+        var products: Double { logits + update }
+        var elementwise: Double { max(0, step - products) }
     }
 
-    /// Best time of each phase over `repeats` rounds (after one warm-up round).
-    static func measure(size: BenchmarkSize, seed: UInt64, repeats: Int, learningRate: Double) throws -> Timings {
+    /// Best times over `repeats` samples (after a warm-up each).
+    static func measure(size: BenchmarkSize, seed: UInt64, timing: BenchmarkTiming, learningRate: Double) throws
+        -> Timings
+    {
         let instance = try size.instance(seed: seed)
         let layout = SequenceLayout(instance)
-        let trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
-        var unembedding = instance.unembedding
-        var logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
-        var g = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
-        var best = Timings()
-        for round in 0...repeats {
-            var current = Timings()
-            current.logits = BenchmarkTiming.seconds {
-                BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &logits)
-            }
-            var readout: ImplicitReadout?
-            current.logSumExp = BenchmarkTiming.seconds {
-                readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens)
-            }
-            var gradient: BradleyTerryGradient?
-            current.rewards = BenchmarkTiming.seconds {
-                let rewards = readout!.rewards(layout: layout, referenceLogProbabilities: nil, beta: instance.beta)
-                gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-            }
-            current.gradientRows = BenchmarkTiming.seconds {
-                readout!.writeGradientRows(
-                    logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
-                    contextSequence: layout.contextSequence, sequenceCoefficients: gradient!.sequenceCoefficients,
-                    into: &g)
-            }
-            current.update = BenchmarkTiming.seconds {
-                BLAS.gemm(g, transposeA: true, trainContexts,
-                          alpha: learningRate * instance.beta / Double(layout.trainPairs.count), beta: 1,
-                          into: &unembedding)
-            }
-            if round == 0 { continue }
-            best.logits = min(best.logits, current.logits)
-            best.logSumExp = min(best.logSumExp, current.logSumExp)
-            best.rewards = min(best.rewards, current.rewards)
-            best.gradientRows = min(best.gradientRows, current.gradientRows)
-            best.update = min(best.update, current.update)
-        }
-        return best
+        let shape = BenchmarkShape(instance: instance, layout: layout)
+        let step = try timing.measure(BenchmarkCase.implicitParameterSpace.makeStepper(
+            instance: instance, layout: layout, learningRate: learningRate)).best
+        var generator = SeededGenerator(seed: seed &+ 1)
+        let contexts = layout.contexts  // contexts x d
+        let gradientRows = GaussianSampling.matrix(rows: shape.trainContexts, columns: shape.vocabularySize,
+                                                   using: &generator)  // N_tr x V
+        let trainContexts = GaussianSampling.matrix(rows: shape.trainContexts, columns: shape.hiddenWidth,
+                                                    using: &generator)  // N_tr x d
+        var logits = Matrix(rows: shape.contexts, columns: shape.vocabularySize)
+        var unembedding = instance.unembedding  // V x d
+        let logitsTime = timing.measure {
+            BLAS.gemm(contexts, instance.unembedding, transposeB: true, into: &logits)
+        }.best
+        let updateTime = timing.measure {
+            BLAS.gemm(gradientRows, transposeA: true, trainContexts, alpha: 1e-3, beta: 1, into: &unembedding)
+        }.best
+        return Timings(step: step, logits: logitsTime, update: updateTime)
     }
 
     static func render(_ timings: Timings, size: BenchmarkSize) -> String {
         func cell(_ name: String, _ seconds: Double) -> String {
-            String(format: "%@ %.3e s (%.0f%%)", name, seconds, 100 * seconds / timings.total)
+            String(format: "%@ %.3e s (%.0f%%)", name, seconds, 100 * seconds / timings.step)
         }
-        return "\(size.name) im_rm step phases: " + [
-            cell("logits gemm", timings.logits), cell("log-sum-exp", timings.logSumExp),
-            cell("rewards", timings.rewards), cell("gradient rows", timings.gradientRows),
-            cell("update gemm", timings.update),
+        return "\(size.name) im_rm step \(String(format: "%.3e", timings.step)) s: " + [
+            cell("logits gemm", timings.logits), cell("update gemm", timings.update),
+            cell("everything else", timings.elementwise),
         ].joined(separator: ", ")
     }
 }

@@ -1,5 +1,6 @@
+import Experiments
 import Foundation
-import TinyLM
+import LinearAlgebra
 import RewardDynamics
 
 /// One timed simulator at one size: the row of `theorycheck bench` and an entry of its JSON `cases`.
@@ -20,9 +21,13 @@ struct BenchmarkCaseResult: Encodable, Sendable {
     let dgemmSize: Int
     let dgemmGflops: Double
     let ratioToDGEMM: Double
+    /// The simulators compute in float64 (dgemm) on OpenBLAS's own threads.
+    let precision = Precision.float64
+    let blasThreads: Int
 
     enum CodingKeys: String, CodingKey {
-        case rm, size
+        case rm, size, precision
+        case blasThreads = "blas_threads"
         case vocabularySize
         case hiddenWidth
         case trainPairs
@@ -42,18 +47,40 @@ struct BenchmarkCaseResult: Encodable, Sendable {
 
 /// Everything `theorycheck bench --json` prints.
 struct BenchmarkReport: Encodable, Sendable {
-    /// The best square-dgemm rate measured in this run (over every probe).
-    let dgemmGflops: Double
+    /// The best square-dgemm rate measured in this run (over every probe, any thread count).
+    var dgemmGflops: Double
+    /// The best square-sgemm rate measured in this run (the float32 tiny-LM references), when measured.
+    var sgemmGflops: Double? = nil
+    /// The 1-minute load average when the run started (the machine may be shared), from getloadavg.
+    var loadAverage: Double? = BenchmarkReport.currentLoadAverage()
     let seed: UInt64
     let repeats: Int
-    let cases: [BenchmarkCaseResult]
-    /// Training steps of the small language model (tokens per second), when measured.
-    var tinyLM: [TinyLMBenchmarkCase]? = nil
+    var cases: [BenchmarkCaseResult]
+    /// Training steps of the small language model at both precisions and thread counts, when measured.
+    var tinyLM: [TinyLMBenchmarkRow]? = nil
 
     enum CodingKeys: String, CodingKey {
         case dgemmGflops = "dgemm_gflops"
+        case sgemmGflops = "sgemm_gflops"
+        case loadAverage = "load_average"
         case seed, repeats, cases
         case tinyLM = "tiny_lm"
+    }
+
+    static func currentLoadAverage() -> Double? {
+        var loads = [Double](repeating: 0, count: 1)
+        return getloadavg(&loads, 1) == 1 ? loads[0] : nil
+    }
+
+    /// Adds tiny-LM rows and folds their gemm references into the machine's best rates.
+    mutating func add(_ rows: [TinyLMBenchmarkRow]) {
+        tinyLM = (tinyLM ?? []) + rows
+        for row in rows {
+            switch row.step.precision {
+            case .float64: dgemmGflops = max(dgemmGflops, row.gemmGflops)
+            case .float32: sgemmGflops = max(sgemmGflops ?? 0, row.gemmGflops)
+            }
+        }
     }
 }
 
@@ -76,11 +103,11 @@ struct BenchmarkRunner {
             let layout = SequenceLayout(instance)
             let shape = BenchmarkShape(instance: instance, layout: layout)
             for benchmarkCase in cases {
-                let dgemmSize = DGEMMProbe.size(comparableTo: benchmarkCase.largestProduct(shape))
+                let dgemmSize = GEMMProbe.size(comparableTo: benchmarkCase.largestProduct(shape))
                 // The machine is shared and its load drifts, so the reference is measured just before and
                 // just after the case, and the better of the two is kept (a conservative ratio).
                 progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
-                let before = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
+                let before = GEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
                 progress("\(size.name): \(benchmarkCase.rawValue)")
                 let measurement: BenchmarkTiming.Measurement
                 do {
@@ -90,7 +117,7 @@ struct BenchmarkRunner {
                     measurement = try timing.measure(step)
                 }
                 progress("\(size.name): dgemm \(dgemmSize) x \(dgemmSize)")
-                let after = DGEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
+                let after = GEMMProbe.gflops(size: dgemmSize, timing: timing, seed: seed).gflops
                 let dgemm = max(before, after)
                 bestDGEMM = max(bestDGEMM, dgemm)
                 let flops = benchmarkCase.flopsPerStep(shape)
@@ -101,7 +128,7 @@ struct BenchmarkRunner {
                     contexts: shape.contexts, trainContexts: shape.trainContexts, flopsPerStep: flops,
                     secondsPerStep: measurement.best, secondsPerStepMedian: measurement.median,
                     stepsTimed: measurement.calls, gflops: gflops, dgemmSize: dgemmSize, dgemmGflops: dgemm,
-                    ratioToDGEMM: gflops / dgemm))
+                    ratioToDGEMM: gflops / dgemm, blasThreads: BLASThreads.count))
             }
         }
         return BenchmarkReport(dgemmGflops: bestDGEMM, seed: seed, repeats: timing.repeats,

@@ -46,8 +46,9 @@ struct BenchmarkTiming: Sendable {
     }
 }
 
-/// The GFLOP/s of a square dgemm C = A B (N x N, 2 N^3 flops), the reference rate of the machine.
-struct DGEMMProbe {
+/// The GFLOP/s of a square product C = A B (N x N, 2 N^3 flops) in one precision (dgemm for float64,
+/// sgemm for float32) on the current BLAS thread setting: the reference rate of the machine.
+struct GEMMProbe {
     /// N for a product comparable to an m x k by k x n one: the cube root of m k n, to a multiple of 32,
     /// clamped to [64, 2048] (beyond 2048 the rate of a two-core machine no longer grows, and larger probes
     /// would take most of the run).
@@ -57,12 +58,32 @@ struct DGEMMProbe {
         return min(2048, max(64, side))
     }
 
-    static func gflops(size n: Int, timing: BenchmarkTiming, seed: UInt64) -> (gflops: Double, median: Double) {
+    static func gflops(size n: Int, precision: Precision = .float64, timing: BenchmarkTiming, seed: UInt64)
+        -> (gflops: Double, median: Double)
+    {
+        switch precision {
+        case .float64: return gflops(Double.self, size: n, timing: timing, seed: seed)
+        case .float32: return gflops(Float.self, size: n, timing: timing, seed: seed)
+        }
+    }
+
+    private static func gflops<S: BLASScalar>(_: S.Type, size n: Int, timing: BenchmarkTiming, seed: UInt64)
+        -> (gflops: Double, median: Double)
+    {
         var generator = SeededGenerator(seed: seed)
-        let a = GaussianSampling.matrix(rows: n, columns: n, using: &generator)
-        let b = GaussianSampling.matrix(rows: n, columns: n, using: &generator)
-        var c = Matrix(rows: n, columns: n)
-        let measurement = timing.measure { BLAS.gemm(a, b, into: &c) }
+        let a = S.converting(GaussianSampling.vector(count: n * n, using: &generator))
+        let b = S.converting(GaussianSampling.vector(count: n * n, using: &generator))
+        var c = [S](repeating: 0, count: n * n)
+        let measurement = timing.measure {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        S.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: pa.baseAddress!,
+                               lda: n, b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
         let flops = 2 * Double(n) * Double(n) * Double(n)
         return (flops / measurement.best * 1e-9, flops / measurement.median * 1e-9)
     }

@@ -80,6 +80,12 @@ struct HamiltonianCommand: ParsableCommand {
     @Option(help: "Seed of the graphs, the initialization, the batch order and the sampling.")
     var seed: UInt64 = 0
 
+    @Option(help: "Precision of every forward and backward pass: float64 or float32 (parameters and Adam stay float64).")
+    var precision = HamiltonianExperimentConfig.standard.precision
+
+    @Option(help: "Threads: inside each step of pi_ref's training, then the IM-RM and the EX-RM side by side (results do not depend on it).")
+    var threads = 2
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -100,6 +106,7 @@ struct HamiltonianCommand: ParsableCommand {
         try OptionBounds.requirePositive(beta, "beta", maximum: 1e6)
         try OptionBounds.require(samplesPerGraph, in: 1...10_000, "samples-per-graph")
         try OptionBounds.require(temperature, in: 1e-3...1e3, "temperature")
+        try OptionBounds.require(threads, in: 1...64, "threads")
     }
 
     var experimentConfig: HamiltonianExperimentConfig {
@@ -118,6 +125,7 @@ struct HamiltonianCommand: ParsableCommand {
         config.generation = HamiltonianCyclesGeneration.Options(samplesPerGraph: samplesPerGraph, constrained: constrained,
                                                                 temperature: temperature)
         config.seed = seed
+        config.precision = precision
         return config
     }
 
@@ -130,7 +138,7 @@ struct HamiltonianCommand: ParsableCommand {
         }
         var lines: [HamiltonianExperiment.Stage: ProgressLine] = [:]
         let whole = ProgressLine("hamiltonian", quiet: output.quiet)
-        let result = try experiment.run { stage, done, total in
+        let result = try experiment.run(threads: threads) { stage, done, total in
             let line = lines[stage] ?? ProgressLine("hamiltonian: \(stage.rawValue)", quiet: output.quiet)
             lines[stage] = line
             line.update(done, of: total)

@@ -61,8 +61,11 @@ struct PersonaCommand: ParsableCommand {
     @Option(help: "Context length of the backbone (tokens).")
     var context = PersonaConfiguration.standard.contextLength
 
-    @Option(help: "Seeds trained at once, one thread each (results do not depend on it).")
+    @Option(help: "Threads: pretrainings and reward-model trainings side by side, or inside each step for one seed (results do not depend on it).")
     var threads = PersonaConfiguration.standard.threads
+
+    @Option(help: "Precision of every forward and backward pass: float64 or float32 (parameters and Adam stay float64).")
+    var precision = PersonaConfiguration.standard.precision
 
     @Flag(name: .customLong("readout-only"), help: "Freeze everything but the read-out (Assumption 1).")
     var readoutOnly = false
@@ -100,6 +103,7 @@ struct PersonaCommand: ParsableCommand {
         c.heads = heads
         c.contextLength = context
         c.threads = threads
+        c.precision = precision
         c.readoutOnly = readoutOnly
         return c
     }

@@ -72,6 +72,7 @@ final class AnalyzePairsCommandTests: XCTestCase {
     func testPairsFilesStepsAndProvenance() throws {
         let folder = try CLIHarness.temporaryDirectory(for: self)
         let path = try exportedTask(in: folder)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("out"), withIntermediateDirectories: true)
         let csv = folder.appendingPathComponent("out/pairs.csv").path
         let run = try CLIHarness.run(["analyze", "--instance", path, "--steps", "20", "--pairs", csv, "--json"])
         XCTAssertEqual(run.exitCode, 0, run.standardError)

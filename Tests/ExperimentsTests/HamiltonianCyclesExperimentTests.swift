@@ -54,6 +54,30 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(HamiltonianExperimentResult.self, from: data), first, "Codable round trip")
     }
 
+    func testResultsDoNotDependOnTheThreadCount() throws {
+        // Two threads put the IM-RM and the EX-RM side by side and pi_ref's steps on both; three threads
+        // also give the steps a third. Every figure must stay bit for bit the same.
+        let experiment = try HamiltonianExperiment(.quick)
+        let serial = try experiment.run(threads: 1)
+        XCTAssertEqual(try experiment.run(threads: 2), serial)
+        XCTAssertEqual(try experiment.run(threads: 3), serial)
+    }
+
+    func testFloat32RunStartsAtChanceAndStaysCloseToFloat64() throws {
+        var config = HamiltonianExperimentConfig.quick
+        let exact = try HamiltonianExperiment(config).run()
+        config.precision = .float32
+        let single = try HamiltonianExperiment(config).run()
+        for (outcome, reference) in [(single.implicitReward, exact.implicitReward), (single.explicitReward, exact.explicitReward)] {
+            // Both policies round pi and pi_ref the same way, and u = 0: exactly 0 before training.
+            XCTAssertEqual(outcome.trainBefore.meanChosenReward, 0)
+            XCTAssertEqual(outcome.trainBefore.accuracy, 0.5)
+            // Four Adam steps from the same start: the losses agree to well within float32's reach of
+            // the float64 ones (u = 6e-8, a few hundred operations deep: 1e-4 is a generous bound).
+            for (a, b) in zip(outcome.lossByTenth, reference.lossByTenth) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        }
+    }
+
     /// Theory vs. training on a tiny scale: 40 steps on 8 graphs are enough for the IM-RM to
     /// rank its own training pairs, so the trainer really trains (this is memorization, not a claim
     /// about generalization).
