@@ -25,7 +25,7 @@ struct HamiltonianCommand: ParsableCommand {
 
             The defaults are scaled down from the paper (N = 6 instead of 10, 2048 / 128 graphs instead of \
             1000 / 200, a d = 32 two-layer model instead of Pythia-1B) so a release build runs in about \
-            three minutes of CPU.
+            a minute of CPU, on both cores.
             """)
 
     @Option(name: .customLong("vertices"), help: "N, vertices per graph (3 ... 20).")

@@ -65,6 +65,25 @@ final class PrecisionAndThreadsTests: XCTestCase {
         }
     }
 
+    func testTallProductsCutInTwoAgreeWithTheUncutGemmOnEveryThreadCount() {
+        // 1100 rows: cut into two halves of 550 (each gemm its own thread); the value must be the uncut
+        // dgemm's bit for bit, and the gradients the same on one thread and on two.
+        var generator = SeededGenerator(seed: 4)
+        let x = GaussianSampling.matrix(rows: 1100, columns: 64, using: &generator)
+        let w = GaussianSampling.matrix(rows: 64, columns: 48, using: &generator)
+        let weights = GaussianSampling.matrix(rows: 1100, columns: 48, using: &generator)
+        var results: [[Matrix]] = []
+        for threads in [1, 2] {
+            let tape = Tape(threads: threads)
+            let (a, b) = (tape.parameter(x), tape.parameter(w))
+            let y = tape.matmul(a, b)
+            let gradients = tape.gradients(of: contract(tape, y, with: weights))
+            XCTAssertEqual(tape.value(y), BLAS.product(x, w), "\(threads) threads")
+            results.append([tape.value(y), gradients[a], gradients[b]])
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func testFloat32TapeRoundsItsLeavesAndHandsBackDoubles() {
         let tape = Tape(precision: .float32)
         let third = tape.constant(Matrix(rowVectors: [[1.0 / 3]]))
