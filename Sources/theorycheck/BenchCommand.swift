@@ -66,10 +66,13 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let timing = BenchmarkTiming(repeats: repeats)
         if phases {
+            var measured: [BenchmarkPhases.SizeTimings] = []
             for size in try selectedSizes() {
                 let timings = try BenchmarkPhases.measure(size: size, seed: seed, timing: timing, learningRate: 0.1)
-                print(BenchmarkPhases.render(timings, size: size))
+                measured.append(BenchmarkPhases.SizeTimings(size: size, timings: timings))
+                if !json { print(BenchmarkPhases.render(timings, size: size)) }
             }
+            if json { try printJSON(["phases": measured]) }
             return
         }
         let progress = BenchmarkProgress()

@@ -10,13 +10,33 @@ import RewardDynamics
 /// elementwise work around them (row log-sum-exp, rewards and Bradley-Terry weights, exp in the gradient
 /// rows), which the step's cost model does not count.
 struct BenchmarkPhases {
-    struct Timings: Sendable {
+    struct Timings: Sendable, Encodable {
         var step: Double
         var logits: Double
         var update: Double
 
         var products: Double { logits + update }
         var elementwise: Double { max(0, step - products) }
+
+        private enum CodingKeys: String, CodingKey {
+            case stepSeconds, logitsSeconds, updateSeconds, productsSeconds, elementwiseSeconds
+        }
+
+        /// Seconds per step of each phase (`--phases --json`).
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(step, forKey: .stepSeconds)
+            try container.encode(logits, forKey: .logitsSeconds)
+            try container.encode(update, forKey: .updateSeconds)
+            try container.encode(products, forKey: .productsSeconds)
+            try container.encode(elementwise, forKey: .elementwiseSeconds)
+        }
+    }
+
+    /// One size's phases, as `bench --phases --json` lists them.
+    struct SizeTimings: Encodable {
+        let size: BenchmarkSize
+        let timings: Timings
     }
 
     /// Best times over `repeats` samples (after a warm-up each).

@@ -30,4 +30,16 @@ final class BenchCommandTests: XCTestCase {
         CLIHarness.assertCleanFailure(try CLIHarness.run(["bench", "--sizes", "huge"]), mentioning: ["sizes", "huge"])
         CLIHarness.assertCleanFailure(try CLIHarness.run(["bench", "--repeats", "0"]), mentioning: ["repeats"])
     }
+
+    func testPhasesPrintJSONWithJSON() throws {
+        let run = try CLIHarness.run(["bench", "--phases", "--sizes", "small", "--repeats", "1", "--json"])
+        XCTAssertEqual(run.exitCode, 0, run.standardError)
+        let phases = try XCTUnwrap(try run.jsonObject()["phases"] as? [[String: Any]])
+        XCTAssertEqual(phases.count, 1)
+        let timings = try XCTUnwrap(phases[0]["timings"] as? [String: Double])
+        for key in ["step_seconds", "logits_seconds", "update_seconds"] {
+            let value = try XCTUnwrap(timings[key], key)
+            XCTAssertTrue(value > 0 && value.isFinite, "\(key) = \(value)")
+        }
+    }
 }
