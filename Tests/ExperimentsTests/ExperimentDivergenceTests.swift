@@ -3,26 +3,16 @@ import Experiments
 import LinearAlgebra
 import TheorycheckCore
 import TinyLM
+import TestSupport
 import XCTest
 
 /// The language-model experiments stop with a `DivergenceError` instead of reporting figures of NaNs.
 final class ExperimentDivergenceTests: XCTestCase {
-    private func divergence(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DivergenceError? {
-        do {
-            try body()
-            XCTFail("expected a DivergenceError", file: file, line: line)
-        } catch let error as DivergenceError {
-            return error
-        } catch {
-            XCTFail("expected a DivergenceError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
 
     func testHamiltonianReferenceTrainingWithAHugeRateIsReportedNotSampled() {
         var config = HamiltonianExperimentConfig.quick
         config.referenceLearningRate = 1e100
-        let error = divergence { _ = try HamiltonianExperiment(config).run() }
+        let error = expectDivergence { _ = try HamiltonianExperiment(config).run() }
         XCTAssertEqual(error?.model, HamiltonianExperiment.referenceLabel)
         XCTAssertEqual(error?.cause, .learningRateTooLarge(1e100))
     }
@@ -30,14 +20,14 @@ final class ExperimentDivergenceTests: XCTestCase {
     func testHamiltonianSamplingAtATemperatureThatOverflowsIsAnErrorNotAnAssertion() {
         var config = HamiltonianExperimentConfig.quick
         config.generation.temperature = 1e-320
-        let error = divergence { _ = try HamiltonianExperiment(config).run() }
+        let error = expectDivergence { _ = try HamiltonianExperiment(config).run() }
         XCTAssertEqual(error?.cause, .temperatureTooSmall(1e-320))
     }
 
     func testTheTinyLMDynamicsDerivedRateIsChecked() {
         var configuration = TinyLMDynamicsConfiguration.quick
         configuration.beta = 1e-320  // lr / beta overflows
-        let error = divergence { try configuration.validate() }
+        let error = expectDivergence { try configuration.validate() }
         XCTAssertEqual(error?.cause, .betaTooSmall(1e-320))
         XCTAssertEqual(error?.quantity, .learningRate)
         XCTAssertNoThrow(try TinyLMDynamicsConfiguration.quick.validate())

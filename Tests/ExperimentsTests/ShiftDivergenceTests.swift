@@ -8,21 +8,10 @@ import XCTest
 
 /// Theorem 2's models, the phase diagram and the statistics they report under divergence.
 final class ShiftDivergenceTests: XCTestCase {
-    private func divergence(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DivergenceError? {
-        do {
-            try body()
-            XCTFail("expected a DivergenceError", file: file, line: line)
-        } catch let error as DivergenceError {
-            return error
-        } catch {
-            XCTFail("expected a DivergenceError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
 
     func testTheorem2RefusesAnInfiniteDefaultRateAndStopsADivergingHead() throws {
         let instance = try ShiftFixtures.singleToken(seed: 0, alignment: 0.9)
-        let tiny = divergence {
+        let tiny = expectDivergence {
             _ = try Theorem2Experiment(steps: 50, explicitLearningRate: 0.5, implicitLearningRate: 0.5 / (1e-200 * 1e-200))
                 .run(on: instance)
         }
@@ -31,12 +20,12 @@ final class ShiftDivergenceTests: XCTestCase {
         // A merely huge rate saturates the logistic loss; with prompts of size 1e3 a rate of 1e306
         // makes the first update overflow.
         let large = try Self.scaled(instance, by: 1e3)
-        let head = divergence {
+        let head = expectDivergence {
             _ = try Theorem2Experiment(steps: 50, explicitLearningRate: 1e306, implicitLearningRate: 1).run(on: large)
         }
         XCTAssertEqual(head?.model, ExplicitHeadDescent.label)
         XCTAssertEqual(head?.cause, .learningRateTooLarge(1e306))
-        let implicit = divergence {
+        let implicit = expectDivergence {
             _ = try Theorem2Experiment(steps: 50, explicitLearningRate: 0.5, implicitLearningRate: 1e306).run(on: large)
         }
         XCTAssertEqual(implicit?.model, SingleTokenImplicitDynamics.label)
@@ -58,7 +47,7 @@ final class ShiftDivergenceTests: XCTestCase {
         let z = Matrix(rowVectors: [[8, 0]])
         var descent = ExplicitHeadDescent(differences: z, head: [0, 0])
         // Step 1 moves u by eta sigma(0) z = 4 eta in the first coordinate: 4e308 overflows.
-        let error = divergence { for _ in 0..<5 { try descent.step(learningRate: 1e308) } }
+        let error = expectDivergence { for _ in 0..<5 { try descent.step(learningRate: 1e308) } }
         XCTAssertEqual(error?.quantity, .parameter)
         XCTAssertEqual(error?.step, 1)
         XCTAssertEqual(error?.value, .infinity)
@@ -72,7 +61,7 @@ final class ShiftDivergenceTests: XCTestCase {
         // 1e308 / beta^2 overflows: refused before the cell's first step, naming the cell.
         let diagram = PhaseDiagram(alignments: [0.5], overlaps: [0], seeds: [3], steps: 5, earlyStep: 1,
                                    explicitLearningRate: 1e308, baseTask: ShiftFixtures.tokenShift(seed: 0))
-        let error = divergence { _ = try diagram.run() }
+        let error = expectDivergence { _ = try diagram.run() }
         XCTAssertEqual(error?.cause, .learningRateTooLarge(1e308))
         XCTAssertEqual(error?.model.hasSuffix("(alignment 0.5, overlap 0.0, seed 3)"), true, error?.model ?? "")
     }

@@ -22,32 +22,20 @@ final class DivergenceTests: XCTestCase {
                             sequences: sequences, train: instance.train, evaluationSets: instance.evaluationSets)
     }
 
-    private func divergence(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DivergenceError? {
-        do {
-            try body()
-            XCTFail("expected a DivergenceError", file: file, line: line)
-        } catch let error as DivergenceError {
-            return error
-        } catch {
-            XCTFail("expected a DivergenceError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
-
     func testATinyBetaIsRefusedBeforeTheRunNotPrintedAsNaN() throws {
         let instance = try instance(beta: 1e-200)
         // lr / beta^2: beta^2 underflows to 0.
-        let derived = divergence { _ = try LearningRates.implicitDefault(explicitLearningRate: 0.01, beta: 1e-200) }
+        let derived = expectDivergence { _ = try LearningRates.implicitDefault(explicitLearningRate: 0.01, beta: 1e-200) }
         XCTAssertEqual(derived?.cause, .betaTooSmall(1e-200))
         XCTAssertEqual(derived?.quantity, .learningRate)
         XCTAssertEqual(derived?.step, 0)
         XCTAssertEqual(try LearningRates.implicitDefault(explicitLearningRate: 0.01, beta: 0.1), 0.01 / (0.1 * 0.1))
-        let run = divergence {
+        let run = expectDivergence {
             _ = try DynamicsExperiment(steps: 50, explicitLearningRate: 0.01, implicitLearningRate: .infinity).run(on: instance)
         }
         XCTAssertEqual(run?.cause, .betaTooSmall(1e-200), "the default rate would be infinite too: beta is to blame")
         XCTAssertEqual(run?.model, "im_rm")
-        let large = divergence {
+        let large = expectDivergence {
             _ = try DynamicsExperiment(steps: 5, explicitLearningRate: 0.01, implicitLearningRate: .infinity)
                 .run(on: try self.instance())
         }
@@ -61,23 +49,23 @@ final class DivergenceTests: XCTestCase {
         let layout = SequenceLayout(instance)
         for readout in [ExplicitReadout.lastPosition, .meanPooled] {
             var model = ExplicitRewardModel(layout: layout, readout: readout, head: instance.head)
-            let error = divergence { for _ in 0..<10 { try model.step(learningRate: 1e306) } }
+            let error = expectDivergence { for _ in 0..<10 { try model.step(learningRate: 1e306) } }
             XCTAssertEqual(error?.model, readout.kind.rawValue)
             XCTAssertEqual(error?.cause, .learningRateTooLarge(1e306))
             var dynamics = ExplicitRewardDynamics(layout: layout, readout: readout, initialHead: instance.head)
-            let closedForm = divergence { for _ in 0..<10 { try dynamics.step(learningRate: 1e306) } }
+            let closedForm = expectDivergence { for _ in 0..<10 { try dynamics.step(learningRate: 1e306) } }
             XCTAssertEqual(closedForm?.model, "\(readout.kind.rawValue) (closed form)")
             XCTAssertEqual(closedForm?.step, error?.step, "both computations overflow at the same step")
         }
         for reference in [ImplicitReference.frozenInitial, .none] {
             var model = ImplicitRewardModel(instance: instance, layout: layout, reference: reference)
-            let error = divergence { for _ in 0..<10 { try model.step(learningRate: 1e306) } }
+            let error = expectDivergence { for _ in 0..<10 { try model.step(learningRate: 1e306) } }
             XCTAssertEqual(error?.model, reference.kind.rawValue)
             XCTAssertEqual(error?.cause, .learningRateTooLarge(1e306))
             XCTAssertGreaterThan(error?.step ?? 0, 0, "step 0 is finite: the error is at the first bad step")
             XCTAssertEqual(model.stepsTaken, error?.step)
             var dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
-            let closedForm = divergence { for _ in 0..<10 { try dynamics.step(learningRate: 1e306) } }
+            let closedForm = expectDivergence { for _ in 0..<10 { try dynamics.step(learningRate: 1e306) } }
             XCTAssertEqual(closedForm?.model, "\(reference.kind.rawValue) (closed form)")
             XCTAssertGreaterThan(closedForm?.step ?? 0, 0)
         }
@@ -85,7 +73,7 @@ final class DivergenceTests: XCTestCase {
 
     func testTheDynamicsExperimentThrowsInsteadOfReportingNaNAccuracyAndZeroAgreement() throws {
         let instance = try instance()
-        let error = divergence {
+        let error = expectDivergence {
             _ = try DynamicsExperiment(steps: 50, explicitLearningRate: 0.01, implicitLearningRate: 1e306)
                 .run(on: try self.scaled(instance, by: 1e3))
         }
@@ -101,16 +89,16 @@ final class DivergenceTests: XCTestCase {
         let huge = try scaled(try instance(), by: 1e155)
         let layout = SequenceLayout(huge)
         var dynamics = ImplicitRewardDynamics(instance: huge, layout: layout, reference: .frozenInitial)
-        let error = divergence { for _ in 0..<5 { try dynamics.step(learningRate: 0.01) } }
+        let error = expectDivergence { for _ in 0..<5 { try dynamics.step(learningRate: 0.01) } }
         guard case .hiddenStatesTooLarge = error?.cause else {
             return XCTFail("cause \(String(describing: error?.cause))")
         }
         XCTAssertTrue(error!.description.contains("rescale them"), error!.description)
-        let prediction = divergence { _ = try StepAnalysis(instance: huge, learningRate: 0.01) }
+        let prediction = expectDivergence { _ = try StepAnalysis(instance: huge, learningRate: 0.01) }
         guard case .hiddenStatesTooLarge = prediction?.cause else {
             return XCTFail("cause \(String(describing: prediction?.cause))")
         }
-        let experiment = divergence {
+        let experiment = expectDivergence {
             _ = try DynamicsExperiment(steps: 5, explicitLearningRate: 0.01, implicitLearningRate: 0.04).run(on: huge)
         }
         guard case .hiddenStatesTooLarge = experiment?.cause else {

@@ -2,6 +2,7 @@ import Autodiff
 import LinearAlgebra
 import TheorycheckCore
 import TinyLM
+import TestSupport
 import XCTest
 
 /// Training loops and the sampler report divergence as `DivergenceError`, never as NaN losses or a trap.
@@ -16,18 +17,6 @@ final class TrainingDivergenceTests: XCTestCase {
                                                       contextLength: 8, initialScale: 0.3), seed: seed)
     }
 
-    private func divergence(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DivergenceError? {
-        do {
-            try body()
-            XCTFail("expected a DivergenceError", file: file, line: line)
-        } catch let error as DivergenceError {
-            return error
-        } catch {
-            XCTFail("expected a DivergenceError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
-
     func testTheRewardModelTrainerStopsAtTheFirstNonFiniteLossOrParameter() throws {
         // IM-RMs: every parameter moves by lr at Adam's first step, and the products of 1e300-sized
         // weights overflow in the next forward pass. (An EX-RM's zero head blocks the backbone's gradient,
@@ -36,7 +25,7 @@ final class TrainingDivergenceTests: XCTestCase {
             let model = try TinyLMRewardModel(backbone: backbone(), configuration: RewardModelConfiguration(type: type))
             var trainer = try RewardModelTrainer(model: model, pairs: pairs,
                                                  configuration: RewardTrainingConfiguration(optimizer: .adam(AdamConfiguration(learningRate: 1e300))))
-            let error = divergence { for _ in 0..<20 { try trainer.step() } }
+            let error = expectDivergence { for _ in 0..<20 { try trainer.step() } }
             XCTAssertEqual(error?.model, type.rawValue)
             XCTAssertEqual(error?.cause, .learningRateTooLarge(1e300))
             XCTAssertEqual(error?.quantity, .loss)
@@ -56,7 +45,7 @@ final class TrainingDivergenceTests: XCTestCase {
         configuration.adam.learningRate = 1e300
         let corpus = try PretrainingCorpus(grammar: grammar, configuration: configuration)
         let model = try TinyLM(configuration: .tiny(vocabularySize: corpus.tokenizer.count), seed: 1)
-        let error = divergence { _ = try Pretraining.run(model: model, corpus: corpus, configuration: configuration) }
+        let error = expectDivergence { _ = try Pretraining.run(model: model, corpus: corpus, configuration: configuration) }
         XCTAssertEqual(error?.model, Pretraining.label)
         XCTAssertEqual(error?.cause, .learningRateTooLarge(1e300))
     }
@@ -65,7 +54,7 @@ final class TrainingDivergenceTests: XCTestCase {
         let lm = try backbone(vocabularySize: 3, seed: 3)
         var generator = SeededGenerator(seed: 1)
         let sampling = SamplingConfiguration(endOfSequence: 2, maxNewTokens: 3, temperature: 1e-320)
-        let error = divergence { _ = try lm.sample(prompts: [[0, 1]], configuration: sampling, using: &generator) }
+        let error = expectDivergence { _ = try lm.sample(prompts: [[0, 1]], configuration: sampling, using: &generator) }
         XCTAssertEqual(error?.cause, .temperatureTooSmall(1e-320))
         XCTAssertEqual(error?.model, TinyLM.samplingLabel)
         XCTAssertEqual(error?.step, 0, "the first token already overflows")
@@ -83,7 +72,7 @@ final class TrainingDivergenceTests: XCTestCase {
         unembedding[1, 0] = .nan
         lm.parameters[TinyLMParameterName.unembedding] = unembedding
         var generator = SeededGenerator(seed: 1)
-        let error = divergence {
+        let error = expectDivergence {
             _ = try lm.sample(prompts: [[0, 1]], configuration: SamplingConfiguration(endOfSequence: 2, maxNewTokens: 3),
                               using: &generator)
         }
