@@ -20,7 +20,8 @@ struct AnalysisBenchCommand: ParsableCommand {
             then times (1) the one-step analysis `analyze` runs (u*, novelty, the streamed Eq. 5 split) and \
             (2) the T-step prediction (`analyze --steps T`'s training of both read-outs). Each is compared with \
             the time its matrix products take at the dgemm rate of a square 2048 dgemm measured before and \
-            after (the better of the two): ratio = seconds / (multiply-adds x 2 / dgemm rate). Peak resident \
+            after (the better of the two): ratio = seconds / (multiply-adds x 2 / dgemm rate); with float32 \
+            passes also at the rate of a square 2048 sgemm, the floor of those passes. Peak resident \
             memory is the process's VmHWM (Linux). --write FILE instead writes the instance as float32 \
             safetensors, for timing `theorycheck analyze --instance FILE` end to end under /usr/bin/time -v.
             """)
@@ -84,6 +85,8 @@ struct AnalysisBenchCommand: ParsableCommand {
         let flops: Double
         /// seconds / (flops / dgemm rate).
         let ratioToDGEMM: Double
+        /// seconds / (flops / sgemm rate), when the passes run in float32 (their floor); else nil.
+        let ratioToSGEMM: Double?
     }
 
     struct Report: Encodable {
@@ -95,6 +98,8 @@ struct AnalysisBenchCommand: ParsableCommand {
         let evaluationContexts: Int
         let precision: ReadoutPrecision
         let dgemmGflops: Double
+        /// The square-sgemm rate, measured when the passes run in float32.
+        let sgemmGflops: Double?
         let buildSeconds: Double
         let analyze: Timing
         let steps: Int
@@ -131,6 +136,10 @@ struct AnalysisBenchCommand: ParsableCommand {
         let timing = BenchmarkTiming(repeats: 2)
         note.note("dgemm 2048 x 2048")
         let dgemmBefore = GEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops
+        let measuresSGEMM = precision != .float64
+        if measuresSGEMM { note.note("sgemm 2048 x 2048") }
+        let sgemmBefore = measuresSGEMM
+            ? GEMMProbe.gflops(size: 2048, precision: .float32, timing: timing, seed: seed).gflops : nil
 
         let layout = SequenceLayout(instance)
         let trainContexts = layout.trainContextRows.count
@@ -168,13 +177,19 @@ struct AnalysisBenchCommand: ParsableCommand {
         }
         note.note("dgemm 2048 x 2048")
         let dgemm = max(dgemmBefore, GEMMProbe.gflops(size: 2048, timing: timing, seed: seed).gflops)
+        var sgemm: Double?
+        if result.precision == .float32, let sgemmBefore {
+            note.note("sgemm 2048 x 2048")
+            sgemm = max(sgemmBefore, GEMMProbe.gflops(size: 2048, precision: .float32, timing: timing, seed: seed).gflops)
+        }
         func timed(_ seconds: Double, _ flops: Double) -> Timing {
-            Timing(seconds: seconds, flops: flops, ratioToDGEMM: seconds / (flops / (dgemm * 1e9)))
+            Timing(seconds: seconds, flops: flops, ratioToDGEMM: seconds / (flops / (dgemm * 1e9)),
+                   ratioToSGEMM: sgemm.map { seconds / (flops / ($0 * 1e9)) })
         }
         let report = Report(
             vocabularySize: vocabularySize, hiddenWidth: hiddenWidth, trainPairs: trainPairs, evaluationPairs: evalPairs,
             trainContexts: trainContexts, evaluationContexts: evaluationContexts, precision: result.precision,
-            dgemmGflops: dgemm, buildSeconds: buildSeconds, analyze: timed(analyzeSeconds, analyzeFlops), steps: steps,
+            dgemmGflops: dgemm, sgemmGflops: sgemm, buildSeconds: buildSeconds, analyze: timed(analyzeSeconds, analyzeFlops), steps: steps,
             prediction: prediction.map { timed($0.seconds, $0.flops) },
             stepSeconds: prediction.map { $0.seconds / Double(steps) },
             peakResidentBytes: ResidentMemory.peakBytes(), modelBytes: modelBytes)
@@ -189,13 +204,15 @@ struct AnalysisBenchCommand: ParsableCommand {
         func line(_ label: String, _ timing: Timing) -> String {
             String(format: "%@: %.1f s, %.3g GFLOP in products, %.2f x the dgemm time", label, timing.seconds,
                    timing.flops * 1e-9, timing.ratioToDGEMM)
+                + (timing.ratioToSGEMM.map { String(format: ", %.2f x the sgemm time", $0) } ?? "")
         }
         var lines = [
             "V = \(report.vocabularySize), d = \(report.hiddenWidth): \(report.trainPairs) training pairs "
                 + "(\(report.trainContexts) contexts), \(report.evaluationPairs) evaluation pairs (\(report.evaluationContexts) "
                 + "contexts), IM-RM passes in \(report.precision.rawValue).",
-            String(format: "dgemm 2048: %.1f GFLOP/s (best of before and after). Synthetic instance built in %.1f s.",
-                   report.dgemmGflops, report.buildSeconds),
+            String(format: "dgemm 2048: %.1f GFLOP/s", report.dgemmGflops)
+                + (report.sgemmGflops.map { String(format: ", sgemm 2048: %.1f GFLOP/s", $0) } ?? "")
+                + String(format: " (best of before and after). Synthetic instance built in %.1f s.", report.buildSeconds),
             line("analyze (one-step analysis)", report.analyze),
         ]
         if let prediction = report.prediction, let perStep = report.stepSeconds {
