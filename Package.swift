@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "TheorycheckCoreTests", dependencies: ["TheorycheckCore"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
-        .testTarget(name: "RewardDynamicsTests", dependencies: ["TestSupport", "TheorycheckCore", "Experiments", "RewardDynamics", "LinearAlgebra", "Tasks"]),
+        .testTarget(name: "RewardDynamicsTests", dependencies: ["TestSupport", "TheorycheckCore", "RewardDynamics", "LinearAlgebra", "Tasks"]),
         .testTarget(name: "MaxMarginTests", dependencies: ["TestSupport", "MaxMargin", "LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["TestSupport", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "TinyLMTests", dependencies: ["TestSupport", "TheorycheckCore", "TinyLM", "Autodiff", "LinearAlgebra"]),

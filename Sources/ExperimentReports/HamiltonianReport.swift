@@ -37,8 +37,8 @@ public struct HamiltonianReport: Presentation {
     private var setting: String {
         let task = config.task
         return "N = \(task.vertexCount), p = \(number(task.edgeProbability, 2)), \(task.trainCount) train / "
-            + "\(task.testCount) test graphs; model d = \(config.width), \(config.layers) layers, \(config.heads) heads; "
-            + "\(config.referenceSteps) format steps, \(config.rewardTraining.steps) reward steps of "
+            + "\(task.testCount) test graphs; model d = \(config.backbone.width), \(config.backbone.layers) layers, \(config.backbone.heads) heads; "
+            + "\(config.backbone.pretraining.steps) format steps, \(config.rewardTraining.steps) reward steps of "
             + "\(config.rewardTraining.batchSize) pairs, Adam lr \(number(config.rewardTraining.adam.learningRate, 2)), "
             + "beta = \(number(config.rewardTraining.beta, 2)); seed \(config.seed)"
     }

@@ -277,7 +277,7 @@ public struct MechanismReport: Presentation {
             step of a small language model almost exactly, while the Assumption-1 (read-out only) prediction \
             misses most of the change. This report splits that tangent-kernel prediction by mechanism \
             (docs/theory.md §7). The setting is the same: Persona pairs through a small causal transformer \
-            (d = \(c.width), \(c.layers) layers, \(c.heads) heads) pretrained on the agreeableness grammar (held-out \
+            (d = \(c.backbone.width), \(c.backbone.layers) layers, \(c.backbone.heads) heads) pretrained on the agreeableness grammar (held-out \
             loss \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
             \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))); each reward model trained by \
             full-batch gradient descent on \(result.pairCounts["train"]!) pairs for \(c.steps) steps, \

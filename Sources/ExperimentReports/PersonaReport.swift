@@ -78,8 +78,8 @@ public struct PersonaReport: Presentation {
         var report = MarkdownReport(title: "Persona: token-level shift with small language models trained for real")
         report.paragraph("""
             The paper's controlled experiment (Razin et al., Sec. 5.1; docs/theory.md §6) at laptop scale. \
-            Each seed pretrains a causal transformer (d = \(c.width), \(c.layers) layers, \(c.heads) heads, \
-            context \(c.contextLength)) on the agreeableness grammar in `data/`, in which yes / sure / certainly / \
+            Each seed pretrains a causal transformer (d = \(c.backbone.width), \(c.backbone.layers) layers, \(c.backbone.heads) heads, \
+            context \(c.backbone.contextLength)) on the agreeableness grammar in `data/`, in which yes / sure / certainly / \
             absolutely, no / never / nope / not really and the six template phrases are interchangeable. Then \
             five reward models are trained on the same backbone with Adam (learning rate \(NumberFormat.significant(c.learningRate, digits: 2)), \
             batch \(c.batchSize) pairs, \(c.epochs) epochs, \(c.readoutOnly ? "read-out only (Assumption 1)" : "every parameter trained"), \

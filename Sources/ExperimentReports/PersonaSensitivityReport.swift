@@ -570,8 +570,8 @@ public struct PersonaSensitivityReport: Presentation {
             paraphrases) depends on how well the backbone has learned that paraphrases mean the same. This study \
             varies the two lengths that decide it: pretraining (\(grid.map(String.init).joined(separator: ", ")) Adam \
             steps of next-token loss) and reward training (\(epochGrid.map(String.init).joined(separator: ", ")) \
-            epochs), over \(result.seeds.count) seeds, everything else as in `persona` (d = \(c.width), \(c.layers) \
-            layers, \(c.heads) heads; Adam, learning rate \(NumberFormat.significant(c.learningRate, digits: 2)), \
+            epochs), over \(result.seeds.count) seeds, everything else as in `persona` (d = \(c.backbone.width), \(c.backbone.layers) \
+            layers, \(c.backbone.heads) heads; Adam, learning rate \(NumberFormat.significant(c.learningRate, digits: 2)), \
             batch \(c.batchSize) pairs, \(result.stepsPerEpoch) steps per epoch, beta = \(NumberFormat.significant(c.beta, digits: 2)), \
             \(result.pairCounts["training_pairs"]!) training pairs from \(c.trainStatements) statements, \
             \(c.testStatements) held out). Per seed the backbone is pretrained once and snapshotted at each length; \

@@ -105,8 +105,8 @@ public struct TinyLMDynamicsReport: Presentation {
         let c = result.configuration
         var report = MarkdownReport(title: "Reward dynamics of small language models trained for real")
         report.paragraph("""
-            The Persona data (docs/theory.md §6) through a small causal transformer (d = \(c.width), \(c.layers) \
-            layers, \(c.heads) heads) pretrained on the agreeableness grammar (held-out loss \
+            The Persona data (docs/theory.md §6) through a small causal transformer (d = \(c.backbone.width), \(c.backbone.layers) \
+            layers, \(c.backbone.heads) heads) pretrained on the agreeableness grammar (held-out loss \
             \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
             \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))). Each reward model is trained \
             by full-batch gradient descent on \(c.trainStatements * c.pairsPerStatement) training pairs for \(c.steps) steps, \

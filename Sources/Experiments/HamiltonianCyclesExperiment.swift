@@ -16,18 +16,18 @@ import TinyLM
 /// almost no valid cycle; the paper measured 0.993 test accuracy and 0 correct generations (Pythia-1B,
 /// N = 10).
 public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
-    public var task: HamiltonianCyclesConfig
-    /// d, the model width (the hidden state the EX-RM head reads).
-    public var width: Int
-    public var layers: Int
-    /// Attention heads; must divide `width`.
-    public var heads: Int
-    /// Adam steps of supervised training on random permutations that make pi_ref (0: pi_ref is the
-    /// freshly initialized model, which does not even produce permutations).
-    public var referenceSteps: Int
-    /// Graphs per supervised step, each with a fresh random permutation as its answer.
-    public var referenceBatchSize: Int
-    public var referenceLearningRate: Double
+    /// The graphs; setting it resizes the backbone's context to the task (`contextLength(for:)`).
+    public var task: HamiltonianCyclesConfig {
+        didSet { backbone.contextLength = Self.contextLength(for: task) }
+    }
+    /// The model: d (the hidden state the EX-RM head reads), layers, heads (must divide d), the precision
+    /// of every pass, and as its pretraining the supervised format training on random permutations that
+    /// makes pi_ref: `pretraining.steps` Adam steps (0: pi_ref is the freshly initialized model, which does
+    /// not even produce permutations) of `pretraining.batchSize` graphs, each with a fresh random
+    /// permutation as its answer, at `pretraining.adam`. The permutations are drawn from `seed` below, not
+    /// from a corpus: the pretraining's document counts and seed are not used. The context is the task's
+    /// (`contextLength(for:)`).
+    public var backbone: BackboneRecipe
     /// The reward-model training, shared by the IM-RM and the EX-RM (beta is the IM-RM's; each reward
     /// model's batch order derives from `seed` below).
     public var rewardTraining: HamiltonianRewardTraining
@@ -35,24 +35,17 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     public var generation: HamiltonianCyclesGeneration.Options
     /// The one seed every random choice derives from.
     public var seed: UInt64
-    /// The precision of every forward and backward pass of the model (`TinyLMConfiguration.precision`).
-    public var precision: Precision
 
-    public init(task: HamiltonianCyclesConfig, width: Int, layers: Int, heads: Int, referenceSteps: Int,
-                referenceBatchSize: Int, referenceLearningRate: Double, rewardTraining: HamiltonianRewardTraining,
-                generation: HamiltonianCyclesGeneration.Options, seed: UInt64, precision: Precision = .float64)
+    /// `backbone`'s context length is replaced by the task's (`contextLength(for:)`).
+    public init(task: HamiltonianCyclesConfig, backbone: BackboneRecipe, rewardTraining: HamiltonianRewardTraining,
+                generation: HamiltonianCyclesGeneration.Options, seed: UInt64)
     {
         self.task = task
-        self.width = width
-        self.layers = layers
-        self.heads = heads
-        self.referenceSteps = referenceSteps
-        self.referenceBatchSize = referenceBatchSize
-        self.referenceLearningRate = referenceLearningRate
+        self.backbone = backbone
+        self.backbone.contextLength = Self.contextLength(for: task)
         self.rewardTraining = rewardTraining
         self.generation = generation
         self.seed = seed
-        self.precision = precision
     }
 
     /// The default run, scaled down from the paper so it takes about three minutes of CPU in a release
@@ -65,7 +58,7 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// 4 samples per test graph.
     public static let standard = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 6, edgeProbability: 0.2, trainCount: 2048, testCount: 128),
-        width: 32, layers: 2, heads: 4, referenceSteps: 400, referenceBatchSize: 32, referenceLearningRate: 1e-2,
+        backbone: formatTrained(width: 32, layers: 2, heads: 4, steps: 400, batchSize: 32, learningRate: 1e-2),
         rewardTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
                                                   adam: AdamConfiguration(learningRate: 3e-3)),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 4),
@@ -74,34 +67,43 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// A few steps on a handful of N = 5 graphs with a d = 8 model: for tests in debug builds.
     public static let quick = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 5, edgeProbability: 0.2, trainCount: 12, testCount: 6),
-        width: 8, layers: 1, heads: 2, referenceSteps: 4, referenceBatchSize: 4, referenceLearningRate: 3e-3,
+        backbone: formatTrained(width: 8, layers: 1, heads: 2, steps: 4, batchSize: 4, learningRate: 3e-3),
         rewardTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 2),
         seed: 0)
 
-    /// The longest sequence any graph of the task can make: the complete graph's prompt (3 tokens per
-    /// edge) plus N + 1 answer tokens. The context is sized to it so no graph is ever rejected.
-    public var contextLength: Int {
+    /// A backbone of the given shape whose pretraining is `steps` format steps of `batchSize` graphs at
+    /// Adam `learningRate` (its context is set from the task by the initializer).
+    public static func formatTrained(width: Int, layers: Int, heads: Int, steps: Int, batchSize: Int,
+                                     learningRate: Double) -> BackboneRecipe
+    {
+        BackboneRecipe(width: width, layers: layers, heads: heads, contextLength: 2,
+                       pretraining: PretrainingConfiguration(steps: steps, batchSize: batchSize,
+                                                             adam: AdamConfiguration(learningRate: learningRate)))
+    }
+
+    /// The longest sequence any graph of `task` can make: the complete graph's prompt (3 tokens per edge)
+    /// plus N + 1 answer tokens. The context is sized to it so no graph is ever rejected.
+    public static func contextLength(for task: HamiltonianCyclesConfig) -> Int {
         let n = task.vertexCount
         return 3 * (n * (n - 1) / 2) + n + 1
     }
 
     public var modelConfiguration: TinyLMConfiguration {
-        TinyLMConfiguration(vocabularySize: HamiltonianCyclesVocabulary(vertexCount: task.vertexCount).size, width: width,
-                            layers: layers, heads: heads, contextLength: contextLength, precision: precision)
+        backbone.modelConfiguration(vocabularySize: HamiltonianCyclesVocabulary(vertexCount: task.vertexCount).size)
     }
 
     /// Throws the first problem, as a sentence that says what to change.
     public func validate() throws {
         try task.validate()
         try modelConfiguration.validate()
+        let longest = Self.contextLength(for: task)
+        try backbone.checkContext(holds: longest, what: "the longest sequence of an N = \(task.vertexCount) graph (\(longest) tokens)")
         try rewardTraining.validate()
-        if referenceSteps < 0 { throw ConfigurationError("reference steps must be 0 or more, got \(referenceSteps)") }
-        if referenceBatchSize < 1 {
-            throw ConfigurationError("the reference batch size must be at least 1, got \(referenceBatchSize)")
-        }
-        if !(referenceLearningRate > 0 && referenceLearningRate.isFinite) {
-            throw ConfigurationError("the reference learning rate must be positive, got \(referenceLearningRate)")
+        do {
+            try backbone.pretraining.validate()
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("pi_ref's format training (the backbone's pretraining): \(error.message)")
         }
         if generation.samplesPerGraph < 1 {
             throw ConfigurationError("samples per graph must be at least 1, got \(generation.samplesPerGraph)")
@@ -109,6 +111,37 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
         if !(generation.temperature > 0 && generation.temperature.isFinite) {
             throw ConfigurationError("the sampling temperature must be positive, got \(generation.temperature)")
         }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case task, referenceSteps, referenceBatchSize, referenceLearningRate, rewardTraining, generation, seed
+    }
+
+    /// The backbone's shape and precision stand flat beside the rest, its format training as the three
+    /// `reference_*` fields (the context follows from the task).
+    public func encode(to encoder: Encoder) throws {
+        try backbone.encodeFlat(to: encoder, omitting: [.contextLength, .pretraining])
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(task, forKey: .task)
+        try container.encode(backbone.pretraining.steps, forKey: .referenceSteps)
+        try container.encode(backbone.pretraining.batchSize, forKey: .referenceBatchSize)
+        try container.encode(backbone.pretraining.adam.learningRate, forKey: .referenceLearningRate)
+        try container.encode(rewardTraining, forKey: .rewardTraining)
+        try container.encode(generation, forKey: .generation)
+        try container.encode(seed, forKey: .seed)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let format = Self.formatTrained(
+            width: 0, layers: 0, heads: 0, steps: try container.decode(Int.self, forKey: .referenceSteps),
+            batchSize: try container.decode(Int.self, forKey: .referenceBatchSize),
+            learningRate: try container.decode(Double.self, forKey: .referenceLearningRate))
+        self.init(task: try container.decode(HamiltonianCyclesConfig.self, forKey: .task),
+                  backbone: try BackboneRecipe(flatFrom: decoder, defaults: format),
+                  rewardTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .rewardTraining),
+                  generation: try container.decode(HamiltonianCyclesGeneration.Options.self, forKey: .generation),
+                  seed: try container.decode(UInt64.self, forKey: .seed))
     }
 }
 
@@ -315,9 +348,10 @@ public struct HamiltonianExperiment: Sendable {
         var reference = try TinyLM(configuration: config.modelConfiguration, seed: initializationSeed)
         reference.threads = threads
         var referenceLosses: [Double] = []
-        var adam = Adam(AdamConfiguration(learningRate: config.referenceLearningRate))
-        for step in 0..<config.referenceSteps {
-            let graphs = (0..<config.referenceBatchSize).map { _ in
+        let format = config.backbone.pretraining
+        var adam = Adam(format.adam)
+        for step in 0..<format.steps {
+            let graphs = (0..<format.batchSize).map { _ in
                 dataset.train[Int.random(in: 0..<dataset.train.count, using: &referenceGenerator)].instance.graph
             }
             let prompts = graphs.map(vocabulary.encodePrompt)
@@ -326,11 +360,11 @@ public struct HamiltonianExperiment: Sendable {
             }
             let batch = try TokenBatch(zip(prompts, answers).map { $0 + $1 }, responseStarts: prompts.map(\.count))
             let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &adam)
-            let cause = DivergenceError.Cause.learningRateTooLarge(config.referenceLearningRate)
+            let cause = DivergenceError.Cause.learningRateTooLarge(format.adam.learningRate)
             try DivergenceError.check(loss, .loss, model: Self.referenceLabel, step: step, cause: cause)
             try reference.parameters.checkFinite(model: Self.referenceLabel, step: step + 1, cause: cause)
             referenceLosses.append(loss)
-            report(.reference, step + 1, config.referenceSteps)
+            report(.reference, step + 1, format.steps)
         }
         reference.parameters.unfreezeAll()
         // The two reward models train side by side, so each on one thread (all of them when alone).

@@ -27,28 +27,14 @@ public struct MechanismExperiment: Sendable {
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> MechanismResult {
         BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
         let c = configuration
-        let dataset = try PersonaDataset(grammar: grammar, trainStatements: c.trainStatements,
-                                         testStatements: c.testStatements, pairsPerStatement: c.pairsPerStatement,
-                                         seed: c.seed)
-        if c.contextLength < dataset.longestSequence {
-            throw ConfigurationError(
-                "context length \(c.contextLength) is shorter than the longest Persona sequence (\(dataset.longestSequence) tokens); use a context of at least \(dataset.longestSequence)")
-        }
-        var pretrainingConfiguration = c.pretraining
-        pretrainingConfiguration.seed = c.seed
-        let corpus = try PretrainingCorpus(grammar: grammar, configuration: pretrainingConfiguration)
-        let initial = try TinyLM(configuration: c.modelConfiguration(vocabularySize: corpus.tokenizer.count), seed: c.seed)
-        let pretrained = try Pretraining.run(model: initial, corpus: corpus, configuration: pretrainingConfiguration)
-        progress?("pretrained: held-out loss \(pretrained.heldOutLossBefore) -> \(pretrained.heldOutLossAfter)")
+        let (dataset, backbone, pretraining) = try c.setting.prepare(grammar: grammar, progress: progress)
 
         let runs = try parallelMap(count: c.rewardModels.count, threads: c.threads) { index in
-            try runModel(c.rewardModels[index], backbone: pretrained.model, dataset: dataset, progress: progress)
+            try runModel(c.rewardModels[index], backbone: backbone, dataset: dataset, progress: progress)
         }
         return MechanismResult(
             configuration: c,
-            pretraining: PretrainingSummary(seed: c.seed, heldOutLossBefore: pretrained.heldOutLossBefore,
-                                            heldOutLossAfter: pretrained.heldOutLossAfter,
-                                            vocabularySize: corpus.tokenizer.count),
+            pretraining: pretraining,
             runs: runs,
             pairCounts: Dictionary(uniqueKeysWithValues: dataset.evaluationSets.map { ($0.name, $0.pairs.count) }),
             sharedTokens: Self.sharedTokens(dataset))

@@ -145,3 +145,12 @@ public struct PersonaDataset: Sendable {
         verifier = VerifierFormat(suffix: try tokenizer.encode(Self.verifierSuffix), yesToken: yes, noToken: no)
     }
 }
+
+extension PersonaDataset {
+    /// Throws unless `backbone`'s context holds the longest sequence any reward model reads.
+    public func checkFits(_ backbone: BackboneRecipe) throws {
+        try backbone.checkContext(
+            holds: longestSequence,
+            what: "the longest Persona sequence (\(longestSequence) tokens: prompt, template, answer and the EX-GRM's question)")
+    }
+}

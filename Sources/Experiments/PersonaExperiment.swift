@@ -22,20 +22,12 @@ public struct PersonaExperiment: Sendable {
         _ = try dataset(seed: 0)
     }
 
-    static func checkContext(_ configuration: PersonaConfiguration, _ dataset: PersonaDataset) throws {
-        let needed = dataset.longestSequence
-        if configuration.contextLength < needed {
-            throw ConfigurationError(
-                "context length \(configuration.contextLength) is shorter than the longest Persona sequence (\(needed) tokens: prompt, template, answer and the EX-GRM's question); use a context of at least \(needed)")
-        }
-    }
-
     /// One seed's Persona pairs, checked against the context length.
     public func dataset(seed: UInt64) throws -> PersonaDataset {
         let dataset = try PersonaDataset(grammar: grammar, trainStatements: configuration.trainStatements,
                                          testStatements: configuration.testStatements,
                                          pairsPerStatement: configuration.pairsPerStatement, seed: seed)
-        try Self.checkContext(configuration, dataset)
+        try dataset.checkFits(configuration.backbone)
         return dataset
     }
 
@@ -98,22 +90,14 @@ public struct PersonaExperiment: Sendable {
         return run
     }
 
-    /// Pretrains seed `seed`'s backbone for `configuration.pretraining.steps` steps, from the seed's
+    /// Pretrains seed `seed`'s backbone for `configuration.backbone.pretraining.steps` steps, from the seed's
     /// initialization on the seed's corpus, keeping a copy after each of `snapshotsAt` steps.
     public func pretrain(seed: UInt64, snapshotsAt snapshotSteps: [Int] = [], threads: Int = 1) throws
         -> (result: PretrainingResult, summary: PretrainingSummary)
     {
-        var pretrainingConfiguration = configuration.pretraining
-        pretrainingConfiguration.seed = seed
-        let corpus = try PretrainingCorpus(grammar: grammar, configuration: pretrainingConfiguration)
-        var initial = try TinyLM(configuration: configuration.modelConfiguration(vocabularySize: corpus.tokenizer.count),
-                                 seed: seed)
-        initial.threads = threads
-        let pretrained = try Pretraining.run(model: initial, corpus: corpus, configuration: pretrainingConfiguration,
-                                             snapshotsAt: snapshotSteps)
-        let summary = PretrainingSummary(seed: seed, heldOutLossBefore: pretrained.heldOutLossBefore,
-                                         heldOutLossAfter: pretrained.heldOutLossAfter,
-                                         vocabularySize: corpus.tokenizer.count)
+        let (pretrained, vocabularySize) = try configuration.backbone.pretrain(on: grammar, seed: seed, threads: threads,
+                                                                              snapshotsAt: snapshotSteps)
+        let summary = PretrainingSummary(seed: seed, pretrained, vocabularySize: vocabularySize)
         return (pretrained, summary)
     }
 

@@ -78,3 +78,11 @@ public struct PersonaResult: Codable, Equatable, Sendable {
         }
     }
 }
+
+extension PretrainingSummary {
+    /// The figures of `result`, a pretraining of seed `seed` over `vocabularySize` tokens.
+    init(seed: UInt64, _ result: PretrainingResult, vocabularySize: Int) {
+        self.init(seed: seed, heldOutLossBefore: result.heldOutLossBefore, heldOutLossAfter: result.heldOutLossAfter,
+                  vocabularySize: vocabularySize)
+    }
+}

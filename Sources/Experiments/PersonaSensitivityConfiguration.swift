@@ -12,7 +12,7 @@ import TinyLM
 /// that many epochs).
 public struct PersonaSensitivityConfiguration: Codable, Equatable, Sendable {
     /// The Persona setting: seeds, data, backbone shape, beta, learning rate, batch size, reward models,
-    /// threads. Its `pretraining.steps` and `epochs` are replaced by the grids (see `persona`).
+    /// threads. Its `backbone.pretraining.steps` and `epochs` are replaced by the grids (see `persona`).
     public var base: PersonaConfiguration
     /// Pretraining lengths, ascending: 0 (the random backbone), 50 (the weak backbone of issue 11, where
     /// the IM-RM scored 1.000 on paraphrases with one seed), 150 (between the weak and the converged
@@ -42,7 +42,7 @@ public struct PersonaSensitivityConfiguration: Codable, Equatable, Sendable {
     /// The Persona configuration each run uses: `base` with the longest pretraining and reward training.
     public var persona: PersonaConfiguration {
         var configuration = base
-        configuration.pretraining.steps = pretrainingSteps.last ?? 0
+        configuration.backbone.pretraining.steps = pretrainingSteps.last ?? 0
         configuration.epochs = epochs.last ?? 0
         return configuration
     }

@@ -29,31 +29,17 @@ public struct TinyLMDynamicsExperiment: Sendable {
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> TinyLMDynamicsResult {
         BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
         let c = configuration
-        let dataset = try PersonaDataset(grammar: grammar, trainStatements: c.trainStatements,
-                                         testStatements: c.testStatements, pairsPerStatement: c.pairsPerStatement,
-                                         seed: c.seed)
-        if c.contextLength < dataset.longestSequence {
-            throw ConfigurationError(
-                "context length \(c.contextLength) is shorter than the longest Persona sequence (\(dataset.longestSequence) tokens: prompt, template, answer and the EX-GRM's question); use a context of at least \(dataset.longestSequence)")
-        }
-        var pretrainingConfiguration = c.pretraining
-        pretrainingConfiguration.seed = c.seed
-        let corpus = try PretrainingCorpus(grammar: grammar, configuration: pretrainingConfiguration)
-        let initial = try TinyLM(configuration: c.modelConfiguration(vocabularySize: corpus.tokenizer.count), seed: c.seed)
-        let pretrained = try Pretraining.run(model: initial, corpus: corpus, configuration: pretrainingConfiguration)
-        progress?("pretrained: held-out loss \(pretrained.heldOutLossBefore) -> \(pretrained.heldOutLossAfter)")
+        let (dataset, backbone, pretraining) = try c.setting.prepare(grammar: grammar, progress: progress)
 
         let runs = try parallelMap(count: c.rewardModels.count, threads: c.threads) { index in
-            let run = try runModel(c.rewardModels[index], backbone: pretrained.model, dataset: dataset)
+            let run = try runModel(c.rewardModels[index], backbone: backbone, dataset: dataset)
             progress?("\(c.rewardModels[index].rawValue): done")
             return run
         }
         let tracked = TrackedSequences(dataset: dataset)
         return TinyLMDynamicsResult(
             configuration: c,
-            pretraining: PretrainingSummary(seed: c.seed, heldOutLossBefore: pretrained.heldOutLossBefore,
-                                            heldOutLossAfter: pretrained.heldOutLossAfter,
-                                            vocabularySize: corpus.tokenizer.count),
+            pretraining: pretraining,
             runs: runs, evaluationSequences: tracked.items.count)
     }
 

@@ -59,4 +59,15 @@ public enum ShiftFixtures {
                 EvaluationSet(name: "never", pairs: [PreferencePair(chosen: "never+", rejected: "never-")]),
             ])
     }
+
+    /// The same instance with every hidden state multiplied by `scale`.
+    public static func scaled(_ instance: Instance, by scale: Double) throws -> Instance {
+        var sequences: [String: TokenSequence] = [:]
+        for (id, sequence) in instance.sequences {
+            sequences[id] = TokenSequence(tokens: sequence.tokens, hidden: scale * sequence.hidden)
+        }
+        return try Instance(beta: instance.beta, unembedding: instance.unembedding,
+                            referenceUnembedding: instance.referenceUnembedding, head: instance.head,
+                            sequences: sequences, train: instance.train, evaluationSets: instance.evaluationSets)
+    }
 }

@@ -41,20 +41,20 @@ struct HamiltonianCommand: ParsableCommand {
     var testCount = HamiltonianExperimentConfig.standard.task.testCount
 
     @Option(help: "Model width d (a multiple of --heads).")
-    var width = HamiltonianExperimentConfig.standard.width
+    var width = HamiltonianExperimentConfig.standard.backbone.width
 
     @Option(help: "Transformer blocks.")
-    var layers = HamiltonianExperimentConfig.standard.layers
+    var layers = HamiltonianExperimentConfig.standard.backbone.layers
 
     @Option(help: "Attention heads per block.")
-    var heads = HamiltonianExperimentConfig.standard.heads
+    var heads = HamiltonianExperimentConfig.standard.backbone.heads
 
     @Option(name: .customLong("reference-steps"),
             help: "Supervised steps on random permutations that make pi_ref (0: pi_ref is the untrained model).")
-    var referenceSteps = HamiltonianExperimentConfig.standard.referenceSteps
+    var referenceSteps = HamiltonianExperimentConfig.standard.backbone.pretraining.steps
 
     @Option(name: .customLong("reference-lr"), help: "Adam learning rate of the supervised format steps.")
-    var referenceLR = HamiltonianExperimentConfig.standard.referenceLearningRate
+    var referenceLR = HamiltonianExperimentConfig.standard.backbone.pretraining.adam.learningRate
 
     @Option(help: "Reward-model training steps (Adam, every parameter trains).")
     var steps = HamiltonianExperimentConfig.standard.rewardTraining.steps
@@ -81,7 +81,7 @@ struct HamiltonianCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(help: "Precision of every forward and backward pass: float64 or float32 (parameters and Adam stay float64).")
-    var precision = HamiltonianExperimentConfig.standard.precision
+    var precision = HamiltonianExperimentConfig.standard.backbone.precision
 
     @Option(help: "Threads: inside each step of pi_ref's training, then the IM-RM and the EX-RM side by side (results do not depend on it).")
     var threads = 2
@@ -113,11 +113,12 @@ struct HamiltonianCommand: ParsableCommand {
         var config = HamiltonianExperimentConfig.standard
         config.task = HamiltonianCyclesConfig(vertexCount: vertexCount, edgeProbability: edgeProbability,
                                               trainCount: trainCount, testCount: testCount)
-        config.width = width
-        config.layers = layers
-        config.heads = heads
-        config.referenceSteps = referenceSteps
-        config.referenceLearningRate = referenceLR
+        config.backbone.width = width
+        config.backbone.layers = layers
+        config.backbone.heads = heads
+        config.backbone.precision = precision
+        config.backbone.pretraining.steps = referenceSteps
+        config.backbone.pretraining.adam.learningRate = referenceLR
         config.rewardTraining.steps = steps
         config.rewardTraining.batchSize = batchSize
         config.rewardTraining.adam.learningRate = lr
@@ -125,7 +126,6 @@ struct HamiltonianCommand: ParsableCommand {
         config.generation = HamiltonianCyclesGeneration.Options(samplesPerGraph: samplesPerGraph, constrained: constrained,
                                                                 temperature: temperature)
         config.seed = seed
-        config.precision = precision
         return config
     }
 

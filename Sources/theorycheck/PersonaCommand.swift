@@ -47,25 +47,25 @@ struct PersonaCommand: ParsableCommand {
     var pairsPerStatement = PersonaConfiguration.standard.pairsPerStatement
 
     @Option(name: .customLong("pretraining-steps"), help: "Adam steps of next-token pretraining.")
-    var pretrainingSteps = PersonaConfiguration.standard.pretraining.steps
+    var pretrainingSteps = PersonaConfiguration.standard.backbone.pretraining.steps
 
     @Option(help: "Width d of the backbone.")
-    var width = PersonaConfiguration.standard.width
+    var width = PersonaConfiguration.standard.backbone.width
 
     @Option(help: "Transformer blocks of the backbone.")
-    var layers = PersonaConfiguration.standard.layers
+    var layers = PersonaConfiguration.standard.backbone.layers
 
     @Option(help: "Attention heads per block (must divide the width).")
-    var heads = PersonaConfiguration.standard.heads
+    var heads = PersonaConfiguration.standard.backbone.heads
 
     @Option(help: "Context length of the backbone (tokens).")
-    var context = PersonaConfiguration.standard.contextLength
+    var context = PersonaConfiguration.standard.backbone.contextLength
 
     @Option(help: "Threads: pretrainings and reward-model trainings side by side, or inside each step for one seed (results do not depend on it).")
     var threads = PersonaConfiguration.standard.threads
 
     @Option(help: "Precision of every forward and backward pass: float64 or float32 (parameters and Adam stay float64).")
-    var precision = PersonaConfiguration.standard.precision
+    var precision = PersonaConfiguration.standard.backbone.precision
 
     @Flag(name: .customLong("readout-only"), help: "Freeze everything but the read-out (Assumption 1).")
     var readoutOnly = false
@@ -97,13 +97,13 @@ struct PersonaCommand: ParsableCommand {
         c.trainStatements = trainStatements
         c.testStatements = testStatements
         c.pairsPerStatement = pairsPerStatement
-        c.pretraining.steps = pretrainingSteps
-        c.width = width
-        c.layers = layers
-        c.heads = heads
-        c.contextLength = context
+        c.backbone.pretraining.steps = pretrainingSteps
+        c.backbone.width = width
+        c.backbone.layers = layers
+        c.backbone.heads = heads
+        c.backbone.contextLength = context
+        c.backbone.precision = precision
         c.threads = threads
-        c.precision = precision
         c.readoutOnly = readoutOnly
         return c
     }

@@ -11,7 +11,7 @@ final class ExperimentDivergenceTests: XCTestCase {
 
     func testHamiltonianReferenceTrainingWithAHugeRateIsReportedNotSampled() {
         var config = HamiltonianExperimentConfig.quick
-        config.referenceLearningRate = 1e100
+        config.backbone.pretraining.adam.learningRate = 1e100
         let error = expectDivergence { _ = try HamiltonianExperiment(config).run() }
         XCTAssertEqual(error?.model, HamiltonianExperiment.referenceLabel)
         XCTAssertEqual(error?.cause, .learningRateTooLarge(1e100))

@@ -30,7 +30,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         XCTAssert(massBefore > 0 && massBefore < 1)
         XCTAssert(result.randomPermutationChance > 0 && result.randomPermutationChance <= 1)
         XCTAssertLessThan(result.uniformTokenChance, result.randomPermutationChance)
-        XCTAssertEqual(result.referenceLossByTenth.count, config.referenceSteps)
+        XCTAssertEqual(result.referenceLossByTenth.count, config.backbone.pretraining.steps)
     }
 
     func testSameSeedSameResultAndTheJSONKeysOfTheIssue() throws {
@@ -66,7 +66,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
     func testFloat32RunStartsAtChanceAndStaysCloseToFloat64() throws {
         var config = HamiltonianExperimentConfig.quick
         let exact = try HamiltonianExperiment(config).run()
-        config.precision = .float32
+        config.backbone.precision = .float32
         let single = try HamiltonianExperiment(config).run()
         for (outcome, reference) in [(single.implicitReward, exact.implicitReward), (single.explicitReward, exact.explicitReward)] {
             // Both policies round pi and pi_ref the same way, and u = 0: exactly 0 before training.
@@ -85,7 +85,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         var config = HamiltonianExperimentConfig.quick
         config.task.trainCount = 8
         config.task.testCount = 2
-        config.referenceSteps = 0
+        config.backbone.pretraining.steps = 0
         config.generation.samplesPerGraph = 1
         config.rewardTraining = HamiltonianRewardTraining(steps: 40, batchSize: 8, beta: 0.1,
                                                           adam: AdamConfiguration(learningRate: 1e-2))
@@ -96,7 +96,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
 
     func testInvalidConfigsThrow() {
         var config = HamiltonianExperimentConfig.quick
-        config.heads = 3
+        config.backbone.heads = 3
         XCTAssertThrowsError(try HamiltonianExperiment(config), "heads must divide width")
         config = .quick
         config.task.edgeProbability = 1

@@ -41,7 +41,7 @@ final class PersonaDatasetTests: XCTestCase {
 
     func testTheLongestSequenceFitsTheStandardContext() throws {
         let data = try dataset()
-        XCTAssertLessThanOrEqual(data.longestSequence, PersonaConfiguration.standard.contextLength)
+        XCTAssertLessThanOrEqual(data.longestSequence, PersonaConfiguration.standard.backbone.contextLength)
         XCTAssertEqual(data.verifier.suffix, try data.tokenizer.encode(". in my view , the answer is"))
     }
 

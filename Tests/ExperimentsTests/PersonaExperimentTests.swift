@@ -26,12 +26,12 @@ final class PersonaExperimentTests: XCTestCase {
 
     func testContextShorterThanTheTemplatesIsAClearError() {
         var configuration = PersonaConfiguration.quick
-        configuration.contextLength = 12
+        configuration.backbone.contextLength = 12
         XCTAssertThrowsError(try PersonaExperiment(configuration: configuration, grammar: Grammar.agreeableness())) { error in
             XCTAssert("\(error)".contains("context length 12 is shorter than the longest Persona sequence"), "\(error)")
         }
         configuration = .quick
-        configuration.width = 0
+        configuration.backbone.width = 0
         XCTAssertThrowsError(try PersonaExperiment(configuration: configuration, grammar: Grammar.agreeableness())) { error in
             XCTAssert("\(error)".contains("width is 0"), "\(error)")
         }

@@ -46,7 +46,7 @@ final class PersonaSensitivityExperimentTests: XCTestCase {
         // The cell (2 pretraining steps, 1 epoch) against Persona run alone: its own pretraining of 2 steps
         // (no snapshots), its own reward training of 1 epoch.
         var persona = PersonaConfiguration.quick
-        persona.pretraining.steps = 2
+        persona.backbone.pretraining.steps = 2
         persona.epochs = 1
         for seed in PersonaConfiguration.quick.seeds {
             let (_, alone) = try PersonaExperiment(configuration: persona, grammar: grammar).runSeed(seed)

@@ -19,7 +19,7 @@ final class ShiftDivergenceTests: XCTestCase {
         XCTAssertEqual(tiny?.cause, .learningRateTooLarge(.infinity), "this instance's beta is fine, so the rate is blamed")
         // A merely huge rate saturates the logistic loss; with prompts of size 1e3 a rate of 1e306
         // makes the first update overflow.
-        let large = try Self.scaled(instance, by: 1e3)
+        let large = try ShiftFixtures.scaled(instance, by: 1e3)
         let head = expectDivergence {
             _ = try Theorem2Experiment(steps: 50, explicitLearningRate: 1e306, implicitLearningRate: 1).run(on: large)
         }
@@ -30,17 +30,6 @@ final class ShiftDivergenceTests: XCTestCase {
         }
         XCTAssertEqual(implicit?.model, SingleTokenImplicitDynamics.label)
         XCTAssertEqual(implicit?.cause, .learningRateTooLarge(1e306))
-    }
-
-    /// The same instance with every hidden state multiplied by `scale`.
-    static func scaled(_ instance: Instance, by scale: Double) throws -> Instance {
-        var sequences: [String: TokenSequence] = [:]
-        for (id, sequence) in instance.sequences {
-            sequences[id] = TokenSequence(tokens: sequence.tokens, hidden: scale * sequence.hidden)
-        }
-        return try Instance(beta: instance.beta, unembedding: instance.unembedding,
-                            referenceUnembedding: instance.referenceUnembedding, head: instance.head,
-                            sequences: sequences, train: instance.train, evaluationSets: instance.evaluationSets)
     }
 
     func testExplicitHeadDescentThrowsAtTheStepWhoseHeadOverflows() throws {
