@@ -42,12 +42,65 @@ public struct ImplicitReadout: Sendable {
     /// ln p_c(y_c) for every context.
     public let targetLogProbabilities: [Double]
 
+    /// e^{x - max} and the sum of a row, for the rows whose exponentials a caller asked to keep
+    /// (`init(logits:tokens:keepingExponentialsOf:into:)`), in that order; empty otherwise.
+    let keptShifts: [Double]
+    let keptSums: [Double]
+
     public init(logits: Matrix, tokens: [Int]) {
+        var none = Matrix(rows: 0, columns: logits.columns)
+        self.init(logits: logits, tokens: tokens, keepingExponentialsOf: [], into: &none)
+    }
+
+    /// The read-out, and e^{logits[c, v] - max_v logits[c, :]} of the listed rows `kept` written into
+    /// row j of `exponentials` (kept.count x V) for c = kept[j]: one pass of exps over each row serves
+    /// both the row's log-sum-exp and, for training contexts, its gradient row
+    /// (`writeGradientRows(exponentials:...)`), instead of one pass for each.
+    ///
+    /// Each row's log-sum-exp is `FastExponential.logSumExp` (a vectorized exp accurate to about 2 ulp;
+    /// libm's scalar exp cost a third of a `dynamics` run), rows spread over the cores by `RowBlocks`;
+    /// the result does not depend on threading.
+    public init(logits: Matrix, tokens: [Int], keepingExponentialsOf kept: [Int], into exponentials: inout Matrix) {
         precondition(logits.rows == tokens.count, "\(logits.rows) logit rows for \(tokens.count) target tokens")
-        logSumExp = StableMath.rowLogSumExp(logits)
-        var targets = [Double](repeating: 0, count: tokens.count)
-        for c in tokens.indices { targets[c] = logits[c, tokens[c]] - logSumExp[c] }
+        let vocabulary = logits.columns
+        precondition(exponentials.rows == kept.count && exponentials.columns == vocabulary,
+                     "read-out: exponentials are \(exponentials.rows) x \(exponentials.columns), expected \(kept.count) x \(vocabulary)")
+        // slot[c]: the row of `exponentials` that keeps context c's exps, or -1
+        var slot = [Int](repeating: -1, count: logits.rows)
+        for (j, c) in kept.enumerated() { slot[c] = j }
+        var lse = [Double](repeating: 0, count: logits.rows)
+        var targets = [Double](repeating: 0, count: logits.rows)
+        var shifts = [Double](repeating: 0, count: kept.count)
+        var sums = [Double](repeating: 0, count: kept.count)
+        logits.elements.withUnsafeBufferPointer { source in
+            exponentials.elements.withUnsafeMutableBufferPointer { kept in
+                lse.withUnsafeMutableBufferPointer { lse in
+                    targets.withUnsafeMutableBufferPointer { targets in
+                        shifts.withUnsafeMutableBufferPointer { shifts in
+                            sums.withUnsafeMutableBufferPointer { sums in
+                                RowBlocks.forEachRow(rows: logits.rows, columns: vocabulary) { c in
+                                    let input = source.baseAddress! + c * vocabulary
+                                    let j = slot[c]
+                                    let row = j >= 0 ? kept.baseAddress! + j * vocabulary : nil
+                                    let (value, shift, sum) = FastExponential.logSumExp(
+                                        input, count: vocabulary, keepingIn: row)
+                                    if j >= 0 {
+                                        shifts[j] = shift
+                                        sums[j] = sum
+                                    }
+                                    lse[c] = value
+                                    targets[c] = input[tokens[c]] - value
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        logSumExp = lse
         targetLogProbabilities = targets
+        keptShifts = shifts
+        keptSums = sums
     }
 
     /// Throws `DivergenceError` (quantity `.logits`) when a row's log-sum-exp or a target log-probability
@@ -91,6 +144,27 @@ public struct ImplicitReadout: Sendable {
         return g
     }
 
+    /// `writeGradientRows` from the exponentials this read-out kept (`init(logits:tokens:keepingExponentialsOf:into:)`
+    /// with the same `rows`), in place: row j of `g` holds e^{x - max} of context rows[j] and becomes
+    /// a_l (e_{y_l} - p_l), p_l = e^{x - max} / sum. No exp is taken again.
+    public func writeGradientRows(fromKeptExponentials rows: [Int], tokens: [Int], contextSequence: [Int],
+                                  sequenceCoefficients: [Double], into g: inout Matrix)
+    {
+        let vocabulary = g.columns
+        precondition(g.rows == rows.count && keptSums.count == rows.count,
+                     "gradient rows: \(g.rows) rows and \(keptSums.count) kept exponentials for \(rows.count) contexts")
+        g.elements.withUnsafeMutableBufferPointer { out in
+            RowBlocks.forEachRow(rows: rows.count, columns: vocabulary) { j in
+                let c = rows[j]
+                let a = sequenceCoefficients[contextSequence[c]]
+                let scale = -a / keptSums[j]
+                let output = out.baseAddress! + j * vocabulary
+                for v in 0..<vocabulary { output[v] *= scale }
+                output[tokens[c]] += a
+            }
+        }
+    }
+
     /// `gradientRows` written into `g` (rows.count x V), whose contents are overwritten, so that a
     /// simulator can keep one buffer across steps instead of faulting in a fresh gigabyte every step.
     /// Rows run in parallel (`RowBlocks`); each row is computed exactly as in a serial loop.
@@ -108,7 +182,7 @@ public struct ImplicitReadout: Sendable {
                     let shift = logSumExp[c]
                     let input = source.baseAddress! + c * vocabulary
                     let output = out.baseAddress! + j * vocabulary
-                    for v in 0..<vocabulary { output[v] = -a * exp(input[v] - shift) }
+                    for v in 0..<vocabulary { output[v] = -a * FastExponential.exp(input[v] - shift) }
                     output[tokens[c]] += a
                 }
             }

@@ -71,15 +71,28 @@ public struct ImplicitRewardDynamics: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
-        let readout = readout()
-        try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
-        let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
-        let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         var rows = stepGradient ?? Matrix(rows: layout.trainContextRows.count, columns: logits.columns)
         stepGradient = nil  // `rows` is now the buffer's only owner, so writing it does not copy it
+        // one pass of exps per row: the log-sum-exps of all rows, and e^{x - max} of the training rows
+        // left in `rows` for the gradient rows
+        let readout = ImplicitReadout(logits: logits, tokens: layout.contextTokens,
+                                      keepingExponentialsOf: layout.trainContextRows, into: &rows)
+        do {
+            try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        } catch {
+            stepGradient = rows
+            throw error
+        }
+        let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
+        let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
+        do {
+            try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        } catch {
+            stepGradient = rows
+            throw error
+        }
         readout.writeGradientRows(
-            logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+            fromKeptExponentials: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
             into: &rows)
         // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V)

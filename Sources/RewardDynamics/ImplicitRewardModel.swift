@@ -69,13 +69,16 @@ public struct ImplicitRewardModel: Sendable {
     public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
         // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
         BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
-        let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
+        // one pass of exps per row: the log-sum-exps of all rows, and e^{x - max} of the training rows
+        // left in the gradient buffer for the gradient rows
+        let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens,
+                                      keepingExponentialsOf: layout.trainContextRows, into: &stepGradient)
         try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
         try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         readout.writeGradientRows(
-            logits: stepLogits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+            fromKeptExponentials: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
             into: &stepGradient)
         // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
