@@ -7,6 +7,13 @@
 
 #define TC_CHUNK 512  // a multiple of 8, so a row summed in chunks sums as in one pass
 
+// 2^(j/64), j = 0 ..< 64, from libm's exp2 when the library loads.
+static double tc_exp2_table[64];
+
+__attribute__((constructor)) static void tc_fill_table(void) {
+    for (int j = 0; j < 64; j++) tc_exp2_table[j] = exp2(j / 64.0);
+}
+
 #pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl,avx2,avx"))), apply_to = function)
 #define TC_NAME(x) x##_avx512
 #include "fastexp_body.inc"

@@ -3,44 +3,23 @@ import Foundation
 
 /// A branch-free exp over contiguous rows, for the IM-RM read-outs, whose row log-sum-exps and softmax
 /// rows over every context and token were most of a `dynamics` run's exp work (libm's scalar exp, one
-/// call per logit, was a third of the run's CPU time).
+/// call per logit, was a third of the run's CPU time). The loops are C (CFastExp), compiled for
+/// AVX-512, AVX2 and the baseline and chosen at run time; plain IEEE operations without FMA, so every
+/// path gives the same bits.
 ///
-/// exp(x) = 2^n e^r with n = round(x / ln 2) and r = x - n ln 2 (Cody-Waite, ln 2 split in two so
-/// n ln2Hi is exact), e^r from its degree-13 Taylor polynomial (|r| <= 0.35: truncation below 5e-18
-/// relative), 2^n from the exponent bits. Accurate to about 2 ulp (libm's exp: under 1 ulp), so results
-/// that use it differ from libm's in the last bits. The loop has no branches and no calls, so the
-/// compiler vectorizes it.
+/// exp(x) = 2^m 2^(j/64) e^r with n = 64 m + j = round(64 x / ln 2) and r = x - n ln2/64 (Cody-Waite,
+/// ln2/64 split in two), e^r from its degree-6 Taylor polynomial (|r| <= ln2/128: truncation below
+/// 3e-20 relative), 2^(j/64) from a 64-entry table. Within 4e-16 relative of libm's exp (about 2 ulp;
+/// libm: under 1 ulp), so results that use it differ from libm's in the last bits.
 ///
 /// Range: 0 below -708 (where libm gives subnormals under 2.3e-308), +infinity above 709, NaN for NaN.
 public enum FastExponential {
-    @inline(__always)
+    /// One value (the row loops' exp, the same bits).
     public static func exp(_ x: Double) -> Double {
-        let log2e = 1.4426950408889634
-        let magic = 6755399441055744.0  // 1.5 * 2^52: adding it rounds to an integer kept in the low bits
-        let ln2Hi = 6.93147180369123816490e-01  // low 21 bits zero: n * ln2Hi is exact for |n| < 2^21
-        let ln2Lo = 1.90821492927058770002e-10
-        let clamped = x < -708 ? -708 : (x > 709 ? 709 : x)  // NaN fails both tests and stays NaN
-        let shifted = clamped * log2e + magic
-        let n = shifted - magic
-        let r = (clamped - n * ln2Hi) - n * ln2Lo
-        var p = 1.0 / 6227020800.0  // 1/13!
-        p = p * r + 1.0 / 479001600.0
-        p = p * r + 1.0 / 39916800.0
-        p = p * r + 1.0 / 3628800.0
-        p = p * r + 1.0 / 362880.0
-        p = p * r + 1.0 / 40320.0
-        p = p * r + 1.0 / 5040.0
-        p = p * r + 1.0 / 720.0
-        p = p * r + 1.0 / 120.0
-        p = p * r + 1.0 / 24.0
-        p = p * r + 1.0 / 6.0
-        p = p * r + 0.5
-        p = p * r + 1.0
-        p = p * r + 1.0
-        // low bits of `shifted` hold n + 2^51; shifted left by 52 only n's bits survive
-        let scale = Double(bitPattern: (shifted.bitPattern &+ 1023) &<< 52)
-        let y = p * scale
-        return x < -708 ? 0 : (x > 709 ? .infinity : y)
+        var input = x
+        var output = 0.0
+        tc_row_exp(&input, 1, 0, &output)
+        return output
     }
 
     /// output[i] = exp(input[i] - shift) for i in 0 ..< count (CFastExp's loop: the same bits as `exp`).

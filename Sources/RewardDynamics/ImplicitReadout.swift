@@ -245,7 +245,8 @@ public struct ImplicitReadout: Sendable {
                     let shift = logSumExp[c]
                     let input = source.baseAddress! + c * vocabulary
                     let output = out.baseAddress! + j * vocabulary
-                    for v in 0..<vocabulary { output[v] = -a * FastExponential.exp(input[v] - shift) }
+                    FastExponential.shiftedExponentials(input, shift: shift, count: vocabulary, into: output)
+                    for v in 0..<vocabulary { output[v] *= -a }
                     output[tokens[c]] += a
                 }
             }
