@@ -43,9 +43,9 @@ public struct DynamicsExperiment: Sendable {
     /// Runs the experiment; `progress(step, steps)` is called (from any thread) as the models advance.
     /// Throws `DivergenceError` when a learning rate is not finite or the run diverges.
     ///
-    /// The reward models are independent, so each trains (in parameter space and in function space) on
-    /// its own thread, `threads` at a time, with one BLAS thread each; the result does not depend on
-    /// `threads`.
+    /// The reward models are independent, so they train on `threads` threads with one BLAS thread each:
+    /// each IM-RM as two tasks (parameter space, function space; their rewards are compared step by step
+    /// afterwards, segment by segment), each EX-RM as one. The result does not depend on `threads`.
     public func run(on instance: Instance, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in })
         throws(DivergenceError) -> DynamicsResult
     {
@@ -76,39 +76,6 @@ public struct DynamicsExperiment: Sendable {
         return DynamicsResult(
             evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
             trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
-    }
-
-    /// One reward model's whole run: its rewards at the recorded steps, the largest closed-form
-    /// disagreement, and the first-order records at the checkpoints.
-    private func runKind(_ kind: RewardModelKind, instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
-                         checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> KindRun
-    {
-        var trainer = TrainedPair(kind: kind, instance: instance, layout: layout, withClosedForm: checksClosedForms)
-        let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
-        var run = KindRun(kind: kind, kindIndex: kinds.firstIndex(of: kind)!, agreement: checksClosedForms ? 0 : nil)
-        for step in 0...steps {
-            // Here the model has taken `step` steps.
-            let trained: [Double]
-            let closedForm: [Double]?
-            if step < steps {
-                if checksClosedForms && checkpointSteps.contains(step) {
-                    let record: FirstOrderRecord
-                    (trained, closedForm, record) = try trainer.stepRecordingFirstOrder(step: step, learningRate: learningRate)
-                    run.firstOrder.append(record)
-                } else {
-                    (trained, closedForm) = try trainer.step(learningRate: learningRate)
-                }
-            } else {
-                (trained, closedForm) = (trainer.parameterSpaceRewards(), trainer.functionSpaceRewards())
-                try trainer.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
-            }
-            if let closedForm {
-                run.agreement = NaNPropagating.max(run.agreement!, NaNPropagating.maxRelativeDifference(closedForm, trained))
-            }
-            if recorded.contains(step) { run.rewards[step] = trained }
-            if step > 0 { counter.advance() }
-        }
-        return run
     }
 }
 
@@ -265,7 +232,7 @@ private struct TrainedPair {
 
 /// One of the parallel tasks of a run. An IM-RM with its closed form is two tasks (its read-out in
 /// parameter space, its closed form in function space), so that the two IM-RMs' four halves and the
-/// two EX-RMs balance over two threads; an EX-RM (cheap) is one task doing both, as `runKind` does.
+/// two EX-RMs balance over two threads; an EX-RM (cheap) is one task doing both, side by side.
 ///
 /// A task advances iteration by iteration (iteration `step` of `0...steps` takes the step after
 /// `step` steps, or at `steps` reads the final rewards) and stops at its first `DivergenceError`.
@@ -300,8 +267,8 @@ private final class KindTask: @unchecked Sendable {
 extension DynamicsExperiment {
     /// Runs every kind's tasks on `threads` threads, in segments of iterations short enough that the
     /// rewards a segment keeps for the closed-form agreement stay small, and merges them into one
-    /// `KindRun` per kind, exactly as `runKind` would have computed it (the agreement is the same
-    /// running maximum over the same steps; the first divergence of a kind is the earliest by step,
+    /// `KindRun` per kind, as one task per kind running both computations side by side would (the
+    /// agreement is the same running maximum over the same steps; the first divergence of a kind is the earliest by step,
     /// parameter space first, and of the run the first kind's in `kinds` order, as before).
     fileprivate func runSplit(instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
                               checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> [KindRun]
@@ -412,7 +379,7 @@ extension DynamicsExperiment {
                 }
             } catch {
                 task.error = error
-                // parameter space's error first when both fail at the same step, as in `runKind`
+                // parameter space's error first when both fail at the same step, as side by side
                 task.errorOrder = (step, task.part == .functionSpace ? 1 : 0)
                 return
             }
@@ -421,7 +388,7 @@ extension DynamicsExperiment {
         }
     }
 
-    /// One iteration of `runKind`'s loop for a task that runs both computations.
+    /// One iteration (step, first-order record, or final check) of a task that runs both computations.
     private func iterateBoth(_ task: KindTask, step: Int, learningRate: Double, recorded: Set<Int>,
                              checkpointSteps: Set<Int>) throws(DivergenceError)
     {
