@@ -26,7 +26,9 @@ let package = Package(
             path: "Sources/CLAPACK",
             providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
         ),
-        .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        // The vectorized exp of the IM-RM read-outs' row passes (AVX-512 / AVX2 / baseline, same bits).
+        .target(name: "CFastExp", exclude: ["fastexp_body.inc"]),
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFastExp"]),
         .target(name: "RewardDynamics", dependencies: ["LinearAlgebra", "TheorycheckCore"]),
         .target(name: "MaxMargin", dependencies: ["LinearAlgebra"]),
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),

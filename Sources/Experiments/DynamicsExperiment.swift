@@ -43,9 +43,9 @@ public struct DynamicsExperiment: Sendable {
     /// Runs the experiment; `progress(step, steps)` is called (from any thread) as the models advance.
     /// Throws `DivergenceError` when a learning rate is not finite or the run diverges.
     ///
-    /// The reward models are independent, so each trains (in parameter space and in function space) on
-    /// its own thread, `threads` at a time, with one BLAS thread each; the result does not depend on
-    /// `threads`.
+    /// The reward models are independent, so they train on `threads` threads with one BLAS thread each:
+    /// each IM-RM as two tasks (parameter space, function space; their rewards are compared step by step
+    /// afterwards, segment by segment), each EX-RM as one. The result does not depend on `threads`.
     public func run(on instance: Instance, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in })
         throws(DivergenceError) -> DynamicsResult
     {
@@ -56,17 +56,8 @@ public struct DynamicsExperiment: Sendable {
         let recorded = checkpointSteps.union(trajectorySteps)
         if threads > 1 && kinds.count > 1 { BLASThreads.useSingleThread() }
         let counter = StepCounter(models: kinds.count, steps: steps, report: progress)
-        let runs: [KindRun]
-        do {
-            runs = try parallelMap(count: kinds.count, threads: threads) { [self] index in
-                try runKind(kinds[index], instance: instance, layout: layout, recorded: recorded,
-                            checkpointSteps: checkpointSteps, counter: counter)
-            }
-        } catch let error as DivergenceError {
-            throw error
-        } catch {
-            preconditionFailure("a reward model's run can only fail by diverging, got \(error)")
-        }
+        let runs = try runSplit(instance: instance, layout: layout, recorded: recorded,
+                                checkpointSteps: checkpointSteps, counter: counter)
 
         var checkpoints: [DynamicsCheckpoint] = []
         var trajectory: [DynamicsCheckpoint] = []
@@ -85,39 +76,6 @@ public struct DynamicsExperiment: Sendable {
         return DynamicsResult(
             evaluationSets: layout.evaluationSets.map(\.name), kinds: kinds, checkpoints: checkpoints,
             trajectory: trajectory, agreement: agreement, firstOrder: firstOrder)
-    }
-
-    /// One reward model's whole run: its rewards at the recorded steps, the largest closed-form
-    /// disagreement, and the first-order records at the checkpoints.
-    private func runKind(_ kind: RewardModelKind, instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
-                         checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> KindRun
-    {
-        var trainer = TrainedPair(kind: kind, instance: instance, layout: layout, withClosedForm: checksClosedForms)
-        let learningRate = kind.hasHead ? explicitLearningRate : implicitLearningRate
-        var run = KindRun(kind: kind, kindIndex: kinds.firstIndex(of: kind)!, agreement: checksClosedForms ? 0 : nil)
-        for step in 0...steps {
-            // Here the model has taken `step` steps.
-            let trained: [Double]
-            let closedForm: [Double]?
-            if step < steps {
-                if checksClosedForms && checkpointSteps.contains(step) {
-                    let record: FirstOrderRecord
-                    (trained, closedForm, record) = try trainer.stepRecordingFirstOrder(step: step, learningRate: learningRate)
-                    run.firstOrder.append(record)
-                } else {
-                    (trained, closedForm) = try trainer.step(learningRate: learningRate)
-                }
-            } else {
-                (trained, closedForm) = (trainer.parameterSpaceRewards(), trainer.functionSpaceRewards())
-                try trainer.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
-            }
-            if let closedForm {
-                run.agreement = NaNPropagating.max(run.agreement!, NaNPropagating.maxRelativeDifference(closedForm, trained))
-            }
-            if recorded.contains(step) { run.rewards[step] = trained }
-            if step > 0 { counter.advance() }
-        }
-        return run
     }
 }
 
@@ -267,5 +225,221 @@ private struct TrainedPair {
         let record = FirstOrderRecord(step: step, kind: kind, relativeError: scale > 0 ? error / scale : error,
                                       tokenIdentityShare: tokenIdentityShare)
         return (trained, closedForm, record)
+    }
+}
+
+// MARK: - Parallel tasks
+
+/// One of the parallel tasks of a run. An IM-RM with its closed form is two tasks (its read-out in
+/// parameter space, its closed form in function space), so that the two IM-RMs' four halves and the
+/// two EX-RMs balance over two threads; an EX-RM (cheap) is one task doing both, side by side.
+///
+/// A task advances iteration by iteration (iteration `step` of `0...steps` takes the step after
+/// `step` steps, or at `steps` reads the final rewards) and stops at its first `DivergenceError`.
+private final class KindTask: @unchecked Sendable {
+    enum Part { case both, parameterSpace, functionSpace }
+    let kindIndex: Int
+    let kind: RewardModelKind
+    let part: Part
+    var pair: TrainedPair?
+    var model: ImplicitRewardModel?
+    var dynamics: ImplicitRewardDynamics?
+    /// Iterations done so far.
+    var next = 0
+    var error: DivergenceError?
+    /// The iteration and the order within it (parameter space 0, closed form 1) of `error`.
+    var errorOrder = (Int.max, Int.max)
+    /// `.both`: the whole run. `.parameterSpace`: recorded rewards. `.functionSpace`: first-order records.
+    var run: KindRun
+    /// The rewards of the iterations of the current segment, in order (split tasks only).
+    var segmentRewards: [[Double]] = []
+
+    init(kindIndex: Int, kind: RewardModelKind, part: Part, run: KindRun) {
+        self.kindIndex = kindIndex
+        self.kind = kind
+        self.part = part
+        self.run = run
+    }
+
+    var failed: Bool { error != nil }
+}
+
+extension DynamicsExperiment {
+    /// Runs every kind's tasks on `threads` threads, in segments of iterations short enough that the
+    /// rewards a segment keeps for the closed-form agreement stay small, and merges them into one
+    /// `KindRun` per kind, as one task per kind running both computations side by side would (the
+    /// agreement is the same running maximum over the same steps; the first divergence of a kind is the earliest by step,
+    /// parameter space first, and of the run the first kind's in `kinds` order, as before).
+    fileprivate func runSplit(instance: Instance, layout: SequenceLayout, recorded: Set<Int>,
+                              checkpointSteps: Set<Int>, counter: StepCounter) throws(DivergenceError) -> [KindRun]
+    {
+        var tasks: [KindTask] = []
+        for (index, kind) in kinds.enumerated() {
+            let base = KindRun(kind: kind, kindIndex: index, agreement: checksClosedForms ? 0 : nil)
+            switch kind {
+            case .implicit, .implicitWithoutReference:
+                let reference: ImplicitReference = kind == .implicit ? .frozenInitial : .none
+                let parameter = KindTask(kindIndex: index, kind: kind, part: .parameterSpace, run: base)
+                parameter.model = ImplicitRewardModel(instance: instance, layout: layout, reference: reference)
+                tasks.append(parameter)
+                if checksClosedForms {
+                    let function = KindTask(kindIndex: index, kind: kind, part: .functionSpace, run: base)
+                    function.dynamics = ImplicitRewardDynamics(instance: instance, layout: layout, reference: reference)
+                    tasks.append(function)
+                }
+            default:
+                let both = KindTask(kindIndex: index, kind: kind, part: .both, run: base)
+                both.pair = TrainedPair(kind: kind, instance: instance, layout: layout, withClosedForm: checksClosedForms)
+                tasks.append(both)
+            }
+        }
+        // Longest first, so that two threads end together: closed forms (K G, contexts x training
+        // contexts x V), then IM-RM read-outs, then the EX-RMs.
+        func cost(_ task: KindTask) -> Int {
+            switch task.part {
+            case .functionSpace: return 0
+            case .parameterSpace: return 1
+            case .both: return 2
+            }
+        }
+        let taskList = tasks
+        let order = tasks.indices.sorted { (cost(tasks[$0]), $0) < (cost(tasks[$1]), $1) }
+        let sequences = max(1, layout.sequenceCount)
+        let segment = max(1, min(steps + 1, (8 << 20) / sequences))  // at most 64 MB of kept rewards
+        let likelyCause = DivergenceError.likelyCause(
+            learningRate: implicitLearningRate, largestSquaredNorm: DivergenceError.largestSquaredRowNorm(layout.contexts))
+        var start = 0
+        while start <= steps {
+            let end = min(steps, start + segment - 1)
+            do {
+                _ = try parallelMap(count: order.count, threads: threads) { [self] slot in
+                    let task = taskList[order[slot]]
+                    advance(task, through: end, layout: layout, recorded: recorded,
+                            checkpointSteps: checkpointSteps, counter: counter, cause: likelyCause)
+                }
+            } catch {
+                preconditionFailure("a task reports divergence in its own state, got \(error)")
+            }
+            // the closed-form agreement of the segment's iterations, in order
+            for parameter in tasks where parameter.part == .parameterSpace {
+                guard let function = tasks.first(where: { $0.part == .functionSpace && $0.kindIndex == parameter.kindIndex })
+                else { continue }
+                let count = min(parameter.segmentRewards.count, function.segmentRewards.count)
+                for i in 0..<count {
+                    parameter.run.agreement = NaNPropagating.max(
+                        parameter.run.agreement!,
+                        NaNPropagating.maxRelativeDifference(function.segmentRewards[i], parameter.segmentRewards[i]))
+                }
+                parameter.segmentRewards.removeAll(keepingCapacity: true)
+                function.segmentRewards.removeAll(keepingCapacity: true)
+            }
+            start = end + 1
+            if tasks.allSatisfy({ $0.failed || $0.next > steps }) { break }
+        }
+        var runs: [KindRun] = []
+        for index in kinds.indices {
+            let own = tasks.filter { $0.kindIndex == index }
+            if let first = own.filter(\.failed).min(by: { $0.errorOrder < $1.errorOrder }) { throw first.error! }
+            if let both = own.first(where: { $0.part == .both }) {
+                runs.append(both.run)
+                continue
+            }
+            var run = own.first { $0.part == .parameterSpace }!.run
+            if let function = own.first(where: { $0.part == .functionSpace }) { run.firstOrder = function.run.firstOrder }
+            runs.append(run)
+        }
+        return runs
+    }
+
+    /// Runs `task`'s iterations up to `end`, or to its first divergence, which it keeps.
+    private func advance(_ task: KindTask, through end: Int, layout: SequenceLayout, recorded: Set<Int>,
+                         checkpointSteps: Set<Int>, counter: StepCounter, cause: DivergenceError.Cause)
+    {
+        let learningRate = task.kind.hasHead ? explicitLearningRate : implicitLearningRate
+        while task.next <= end && !task.failed {
+            let step = task.next
+            do {
+                switch task.part {
+                case .both:
+                    try iterateBoth(task, step: step, learningRate: learningRate, recorded: recorded,
+                                    checkpointSteps: checkpointSteps)
+                case .parameterSpace:
+                    let trained: [Double]
+                    if step < steps {
+                        trained = try task.model!.step(learningRate: learningRate).rewards
+                    } else {
+                        trained = task.model!.rewards()
+                        try DivergenceError.check(trained, .reward, model: task.kind.rawValue, step: step, cause: cause)
+                    }
+                    if checksClosedForms { task.segmentRewards.append(trained) }
+                    if recorded.contains(step) { task.run.rewards[step] = trained }
+                case .functionSpace:
+                    try iterateClosedForm(task, step: step, learningRate: learningRate,
+                                          checkpointSteps: checkpointSteps, cause: cause)
+                }
+            } catch {
+                task.error = error
+                // parameter space's error first when both fail at the same step, as side by side
+                task.errorOrder = (step, task.part == .functionSpace ? 1 : 0)
+                return
+            }
+            if step > 0 && task.part != .functionSpace { counter.advance() }
+            task.next += 1
+        }
+    }
+
+    /// One iteration (step, first-order record, or final check) of a task that runs both computations.
+    private func iterateBoth(_ task: KindTask, step: Int, learningRate: Double, recorded: Set<Int>,
+                             checkpointSteps: Set<Int>) throws(DivergenceError)
+    {
+        let trained: [Double]
+        let closedForm: [Double]?
+        if step < steps {
+            if checksClosedForms && checkpointSteps.contains(step) {
+                let record: FirstOrderRecord
+                (trained, closedForm, record) = try task.pair!.stepRecordingFirstOrder(step: step, learningRate: learningRate)
+                task.run.firstOrder.append(record)
+            } else {
+                (trained, closedForm) = try task.pair!.step(learningRate: learningRate)
+            }
+        } else {
+            (trained, closedForm) = (task.pair!.parameterSpaceRewards(), task.pair!.functionSpaceRewards())
+            try task.pair!.checkFinal(trained: trained, closedForm: closedForm, step: step, learningRate: learningRate)
+        }
+        if let closedForm {
+            task.run.agreement = NaNPropagating.max(task.run.agreement!, NaNPropagating.maxRelativeDifference(closedForm, trained))
+        }
+        if recorded.contains(step) { task.run.rewards[step] = trained }
+    }
+
+    /// One iteration of an IM-RM's closed form alone: its step (with the first-order record at a
+    /// checkpoint, as `TrainedPair.stepRecordingFirstOrder` makes it) or its final rewards.
+    private func iterateClosedForm(_ task: KindTask, step: Int, learningRate: Double, checkpointSteps: Set<Int>,
+                                   cause: DivergenceError.Cause) throws(DivergenceError)
+    {
+        let closedForm: [Double]
+        if step < steps {
+            if checkpointSteps.contains(step) {
+                let before = task.dynamics!.rewards()
+                let prediction = try task.dynamics!.firstOrderPrediction(learningRate: learningRate)
+                let identity = prediction.tokenIdentity.reduce(0) { $0 + abs($1) }
+                let competition = prediction.competition.reduce(0) { $0 + abs($1) }
+                let tokenIdentityShare = identity / max(identity + competition, .leastNormalMagnitude)
+                closedForm = try task.dynamics!.step(learningRate: learningRate).rewards
+                let exact = zip(task.dynamics!.rewards(), before).map(-)
+                let scale = NaNPropagating.maxAbs(exact)
+                let error = NaNPropagating.maxAbsDifference(prediction.predicted, exact)
+                task.run.firstOrder.append(FirstOrderRecord(
+                    step: step, kind: task.kind, relativeError: scale > 0 ? error / scale : error,
+                    tokenIdentityShare: tokenIdentityShare))
+            } else {
+                closedForm = try task.dynamics!.step(learningRate: learningRate).rewards
+            }
+        } else {
+            closedForm = task.dynamics!.rewards()
+            try DivergenceError.check(closedForm, .reward, model: "\(task.kind.rawValue) (closed form)", step: step,
+                                      cause: cause)
+        }
+        task.segmentRewards.append(closedForm)
     }
 }

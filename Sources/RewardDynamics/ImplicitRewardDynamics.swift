@@ -21,8 +21,15 @@ public struct ImplicitRewardDynamics: Sendable {
     public let beta: Double
     /// K, contexts x training contexts.
     public let contextKernel: CrossGramMatrix
-    /// Lambda, contexts x V.
-    public private(set) var logits: Matrix
+    /// Lambda, contexts x V (expanded from the classes' logits).
+    public var logits: Matrix { classes.expand(classLogits) }
+    /// Lambda of the distinct representations (`DistinctContexts`), classes x V: contexts with the same
+    /// h have the same rows of K and so the same logits at every step.
+    private var classLogits: Matrix
+    private let classes: DistinctContexts
+    /// K restricted to the classes and the training classes (classes x training classes), which
+    /// multiplies the merged gradient rows; nil when there are no duplicates (then `contextKernel`).
+    private let classKernel: CrossGramMatrix?
     public let layout: SequenceLayout
     /// Steps taken so far.
     public private(set) var stepsTaken = 0
@@ -45,19 +52,26 @@ public struct ImplicitRewardDynamics: Sendable {
         self.budget = budget
         contextKernel = CrossGramMatrix(
             left: layout.contexts, right: layout.contexts.selectingRows(layout.trainContextRows), budget: budget)
+        let classes = DistinctContexts(layout)
+        self.classes = classes
+        let classContexts = classes.classContexts(layout)
+        classKernel = classes.isTrivial ? nil
+            : CrossGramMatrix(left: classContexts, right: classes.trainClassContexts(layout), budget: budget)
         // The reference logits pass through the buffer that then receives the initial logits, so that
         // construction holds one logits-sized matrix, not two.
-        logits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
+        classLogits = Matrix(rows: classes.representatives.count, columns: instance.vocabularySize)
         referenceLogProbabilities = reference.targetLogProbabilities(
-            instance: instance, layout: layout, scratch: &logits)
-        BLAS.gemm(layout.contexts, instance.unembedding, transposeB: true, into: &logits)
+            instance: instance, layout: layout, classes: classes, classContexts: classContexts, scratch: &classLogits)
+        BLAS.gemm(classContexts, instance.unembedding, transposeB: true, into: &classLogits)
     }
 
     /// "im_rm (closed form)" or "im_rm_noref (closed form)", the name in a `DivergenceError`.
     public var label: String { "\(reference.kind.rawValue) (closed form)" }
 
     public func readout() -> ImplicitReadout {
-        ImplicitReadout(logits: logits, tokens: layout.contextTokens)
+        var none = Matrix(rows: 0, columns: classLogits.columns)
+        return ImplicitReadout(classLogits: classLogits, classOf: classes.classOf, tokens: layout.contextTokens,
+                               keepingExponentialsOf: [], into: &none)
     }
 
     public func rewards() -> [Double] {
@@ -71,20 +85,35 @@ public struct ImplicitRewardDynamics: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
-        let readout = readout()
-        try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        var rows = stepGradient ?? Matrix(rows: classes.trainClasses.count, columns: classLogits.columns)
+        stepGradient = nil  // `rows` is now the buffer's only owner, so writing it does not copy it
+        // one pass of exps per row: the log-sum-exps of all rows, and e^{x - max} of the training rows
+        // left in `rows` for the gradient rows
+        let readout = ImplicitReadout(classLogits: classLogits, classOf: classes.classOf, tokens: layout.contextTokens,
+                                      keepingExponentialsOf: classes.trainClasses, into: &rows)
+        do {
+            try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        } catch {
+            stepGradient = rows
+            throw error
+        }
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
-        try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
-        var rows = stepGradient ?? Matrix(rows: layout.trainContextRows.count, columns: logits.columns)
-        stepGradient = nil  // `rows` is now the buffer's only owner, so writing it does not copy it
-        readout.writeGradientRows(
-            logits: logits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+        do {
+            try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
+        } catch {
+            stepGradient = rows
+            throw error
+        }
+        readout.writeMergedGradientRows(
+            classes: classes, trainRows: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
             into: &rows)
-        // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V)
-        contextKernel.multiply(rows, alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1,
-                               into: &logits)
+        // Lambda (contexts x V) += (eta beta / n) K (contexts x n_ctx) G (n_ctx x V), over the classes:
+        // K's rows and columns of identical contexts are identical, so K[classes, train classes] times
+        // the merged rows is the same update
+        (classKernel ?? contextKernel).multiply(
+            rows, alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1, into: &classLogits)
         stepGradient = rows
         stepsTaken += 1
         return gradient

@@ -23,6 +23,11 @@ public struct ImplicitRewardModel: Sendable {
     public private(set) var stepsTaken = 0
     private let layout: SequenceLayout
     private let referenceLogProbabilities: [Double]?
+    /// Contexts grouped by identical representations: logits, log-sum-exps and softmaxes are taken once
+    /// per class, the update's gradient rows merged per training class (`DistinctContexts`).
+    private let classes: DistinctContexts
+    /// The classes' representations (classes x d) and the training classes' (in `trainClasses` order).
+    private let classContexts: Matrix
     private let trainContexts: Matrix
     /// Scratch of `step`: the logits (contexts x V) and the gradient rows (training contexts x V), kept
     /// from one step to the next. At V = 32768 each is about a gigabyte, and faulting in fresh pages for
@@ -36,12 +41,15 @@ public struct ImplicitRewardModel: Sendable {
         beta = instance.beta
         unembedding = instance.unembedding
         self.layout = layout
-        trainContexts = layout.contexts.selectingRows(layout.trainContextRows)
-        stepLogits = Matrix(rows: layout.contextCount, columns: instance.vocabularySize)
-        stepGradient = Matrix(rows: layout.trainContextRows.count, columns: instance.vocabularySize)
+        let classes = DistinctContexts(layout)
+        self.classes = classes
+        classContexts = classes.classContexts(layout)
+        trainContexts = classes.trainClassContexts(layout)
+        stepLogits = Matrix(rows: classes.representatives.count, columns: instance.vocabularySize)
+        stepGradient = Matrix(rows: classes.trainClasses.count, columns: instance.vocabularySize)
         // The reference logits pass through the step's logits buffer: no extra gigabyte at V = 32768.
         referenceLogProbabilities = reference.targetLogProbabilities(
-            instance: instance, layout: layout, scratch: &stepLogits)
+            instance: instance, layout: layout, classes: classes, classContexts: classContexts, scratch: &stepLogits)
     }
 
     /// W h_c for every context, (contexts) x V.
@@ -49,8 +57,12 @@ public struct ImplicitRewardModel: Sendable {
         BLAS.product(layout.contexts, unembedding, transposeB: true)
     }
 
+    /// The read-out, from the logits of the distinct representations (the same per context as from `logits()`).
     public func readout() -> ImplicitReadout {
-        ImplicitReadout(logits: logits(), tokens: layout.contextTokens)
+        let classLogits = BLAS.product(classContexts, unembedding, transposeB: true)
+        var none = Matrix(rows: 0, columns: classLogits.columns)
+        return ImplicitReadout(classLogits: classLogits, classOf: classes.classOf, tokens: layout.contextTokens,
+                               keepingExponentialsOf: [], into: &none)
     }
 
     public func rewards() -> [Double] {
@@ -67,18 +79,22 @@ public struct ImplicitRewardModel: Sendable {
 
     @discardableResult
     public mutating func step(learningRate: Double) throws(DivergenceError) -> BradleyTerryGradient {
-        // logits (contexts x V) = H (contexts x d) W^T (d x V), as `logits()` computes them
-        BLAS.gemm(layout.contexts, unembedding, transposeB: true, into: &stepLogits)
-        let readout = ImplicitReadout(logits: stepLogits, tokens: layout.contextTokens)
+        // class logits (classes x V) = H_classes (classes x d) W^T (d x V)
+        BLAS.gemm(classContexts, unembedding, transposeB: true, into: &stepLogits)
+        // one pass of exps per class: the log-sum-exps of all, and e^{x - max} of the training classes
+        // left in the gradient buffer for the gradient rows
+        let readout = ImplicitReadout(classLogits: stepLogits, classOf: classes.classOf, tokens: layout.contextTokens,
+                                      keepingExponentialsOf: classes.trainClasses, into: &stepGradient)
         try readout.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
         let rewards = readout.rewards(layout: layout, referenceLogProbabilities: referenceLogProbabilities, beta: beta)
         let gradient = BradleyTerryGradient(rewards: rewards, pairs: layout.trainPairs)
         try gradient.checkFinite(model: label, step: stepsTaken, cause: likelyCause(learningRate))
-        readout.writeGradientRows(
-            logits: stepLogits, rows: layout.trainContextRows, tokens: layout.contextTokens,
+        readout.writeMergedGradientRows(
+            classes: classes, trainRows: layout.trainContextRows, tokens: layout.contextTokens,
             contextSequence: layout.contextSequence, sequenceCoefficients: gradient.sequenceCoefficients,
             into: &stepGradient)
-        // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d)
+        // W (V x d) += (eta beta / n) G^T (V x n_ctx) H_train (n_ctx x d), over the training classes
+        // (G's rows merged per class)
         BLAS.gemm(stepGradient, transposeA: true, trainContexts,
                   alpha: learningRate * beta / Double(layout.trainPairs.count), beta: 1, into: &unembedding)
         stepsTaken += 1

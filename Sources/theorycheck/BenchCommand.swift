@@ -41,6 +41,12 @@ struct BenchCommand: ParsableCommand {
         """)
     var tinyLM = true
 
+    @Flag(inversion: .prefixedNo, help: """
+        Also time the headline run, `dynamics --steps \(DynamicsHeadline.steps)` on the built-in task with every \
+        check (wall, user and system CPU seconds, --repeats runs; the target is under \(Int(DynamicsHeadline.targetSeconds)) s wall).
+        """)
+    var dynamicsHeadline = true
+
     @Flag(name: .long, help: """
         Instead, split the IM-RM parameter-space step at --sizes into its two gemms and everything else \
         (the library step timed whole, its gemms timed alone at the same shapes).
@@ -79,6 +85,10 @@ struct BenchCommand: ParsableCommand {
         let runner = BenchmarkRunner(sizes: simulators ? try selectedSizes() : [], cases: BenchmarkCase.allCases,
                                      timing: timing, seed: seed)
         var report = try runner.run { progress.show($0) }
+        if dynamicsHeadline {
+            progress.show("dynamics_headline: dynamics --steps \(DynamicsHeadline.steps)")
+            report.dynamicsHeadline = try DynamicsHeadline.measure(repeats: repeats)
+        }
         if tinyLM {
             // Last: it sets OpenBLAS's thread count back and forth, and leaves it at one.
             let rows = try TinyLMBenchmarkRunner(timing: timing, seed: seed).run { progress.show($0) }

@@ -58,8 +58,10 @@ struct BenchmarkReport: Encodable, Sendable {
     var cases: [BenchmarkCaseResult]
     /// Training steps of the small language model at both precisions and thread counts, when measured.
     var tinyLM: [TinyLMBenchmarkRow]? = nil
+    var dynamicsHeadline: DynamicsHeadline? = nil
 
     enum CodingKeys: String, CodingKey {
+        case dynamicsHeadline = "dynamics_headline"
         case dgemmGflops = "dgemm_gflops"
         case sgemmGflops = "sgemm_gflops"
         case loadAverage = "load_average"

@@ -43,6 +43,7 @@ struct BenchmarkTable {
                 "\($0.name) (\($0.vocabularySize), \($0.hiddenWidth), \($0.trainPairs), \($0.responseLength))"
             }.joined(separator: ", ") + "; simulators run on OpenBLAS's own threads.")
         }
+        if let headline = report.dynamicsHeadline { lines.append(headline.line) }
         if report.tinyLM?.isEmpty == false {
             lines.append("tiny_lm: one Adam step of TinyLM.trainNextToken on B random sequences of T tokens (d width, L layers,")
             lines.append("V = 64); threads = TinyLM.threads with BLAS on one thread; CPU ms = process CPU time per step.")
