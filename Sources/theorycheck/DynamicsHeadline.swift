@@ -23,17 +23,6 @@ struct DynamicsHeadline: Encodable, Sendable {
     let systemSecondsMedian: Double
     let targetSeconds: Double
 
-    enum CodingKeys: String, CodingKey {
-        case steps, threads, runs
-        case wallSeconds = "wall_seconds"
-        case userSeconds = "user_seconds"
-        case systemSeconds = "system_seconds"
-        case wallSecondsMedian = "wall_seconds_median"
-        case userSecondsMedian = "user_seconds_median"
-        case systemSecondsMedian = "system_seconds_median"
-        case targetSeconds = "target_seconds"
-    }
-
     static func measure(repeats: Int) throws -> DynamicsHeadline {
         let instance = try TokenShiftTask().make()
         let lr = DynamicsCommand.defaultLearningRate
