@@ -83,3 +83,60 @@ public struct MechanismJSON: Encodable {
         try container.encode(runs, forKey: .runs)
     }
 }
+
+/// The `--json` shape over seeds: `seeds`; `summary` (rm type -> `first_order_median_relative_error`,
+/// `steps_beyond_first_order`, and per set the last checkpoint's `margin_change`,
+/// `margin_change_beyond_first_order`, `accuracy`, `lazy_accuracy` and the first-order parts' `shares`
+/// (part -> ...), each {mean, sd, min, max, per_seed}); and `per_seed`, one `MechanismJSON` document per seed, in
+/// seed order.
+public struct MechanismSeedsJSON: Encodable {
+    let results: [MechanismResult]
+
+    public init(_ results: [MechanismResult]) {
+        self.results = results
+    }
+
+    struct SetSummary: Encodable {
+        let marginChange: SeedSpread
+        let marginChangeBeyondFirstOrder: SeedSpread
+        let accuracy: SeedSpread
+        let lazyAccuracy: SeedSpread
+        let shares: [String: SeedSpread]
+    }
+
+    struct RunSummary: Encodable {
+        let firstOrderMedianRelativeError: SeedSpread
+        let stepsBeyondFirstOrder: SeedSpread
+        let sets: [String: SetSummary]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seeds, summary
+        case perSeed = "per_seed"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(results.map(\.configuration.seed), forKey: .seeds)
+        var summary: [String: RunSummary] = [:]
+        for index in results[0].runs.indices {
+            let runs = MechanismReport.runs(results, model: index)
+            let last = runs.map { $0.checkpoints.last! }
+            var sets: [String: SetSummary] = [:]
+            for set in PersonaDataset.setNames {
+                sets[set] = SetSummary(
+                    marginChange: last.spread { $0.marginChange[set]! },
+                    marginChangeBeyondFirstOrder: last.spread { $0.marginChangeBeyondFirstOrder[set]! },
+                    accuracy: last.spread { $0.actual[set]!.accuracy }, lazyAccuracy: last.spread { $0.lazy[set]!.accuracy },
+                    shares: Dictionary(uniqueKeysWithValues: MechanismPart.parts(of: runs[0].type).map { part in
+                        (part.rawValue, last.spread { $0.cumulativeFirstOrder[set]!.share(of: part) })
+                    }))
+            }
+            summary[runs[0].type.rawValue] = RunSummary(
+                firstOrderMedianRelativeError: runs.spread(\.firstOrder.relativeError),
+                stepsBeyondFirstOrder: last.spread { Double($0.stepsBeyondFirstOrder) }, sets: sets)
+        }
+        try container.encode(summary, forKey: .summary)
+        try container.encode(results.map(MechanismJSON.init), forKey: .perSeed)
+    }
+}

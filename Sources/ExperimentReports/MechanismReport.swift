@@ -5,17 +5,37 @@ import Reports
 import RewardDynamics
 import TinyLM
 
-/// The terminal summary and the markdown report (notebooks-md/mechanism.md) of `theorycheck mechanism`.
+/// The terminal summary and the markdown report (notebooks-md/mechanism.md) of `theorycheck mechanism`,
+/// over one or more seeds: the tables give every figure as mean ± sd with each seed's value, the line
+/// plots draw the mean with each seed's marks, the stacked bars the mean shares, and the findings are
+/// written per seed from that seed's numbers.
 public struct MechanismReport: Presentation {
-    public let result: MechanismResult
+    /// One result per seed, in seed order; every seed trains the same reward models.
+    public let results: [MechanismResult]
 
-    public init(result: MechanismResult) {
-        self.result = result
+    public init(results: [MechanismResult]) {
+        precondition(!results.isEmpty, "a report over no seeds")
+        precondition(results.allSatisfy { $0.runs.map(\.type) == results[0].runs.map(\.type) },
+                     "every seed trains the same reward models")
+        self.results = results
     }
 
-    public var terminalText: String { Self.terminalSummary(result) }
+    public init(result: MechanismResult) { self.init(results: [result]) }
 
-    public var jsonDocument: MechanismJSON { MechanismJSON(result) }
+    public var terminalText: String { Self.terminalSummary(results) }
+
+    public var jsonDocument: MechanismSeedsJSON { MechanismSeedsJSON(results) }
+
+    /// The runs of reward model number `index`, one per seed.
+    static func runs(_ results: [MechanismResult], model index: Int) -> [MechanismRun] {
+        results.map { $0.runs[index] }
+    }
+
+    /// "seed 0" or "seeds 0, 1, 2".
+    static func seedsText(_ results: [MechanismResult]) -> String {
+        let seeds = results.map { String($0.configuration.seed) }
+        return (seeds.count == 1 ? "seed " : "seeds ") + seeds.joined(separator: ", ")
+    }
 
     private static func number(_ value: Double) -> String {
         NumberFormat.significant(value, digits: 3)
@@ -33,7 +53,10 @@ public struct MechanismReport: Presentation {
 
     /// The steps whose single-step breakdowns the tables show: 1, 10, 100, ... and the last.
     static func tableSteps(_ result: MechanismResult) -> [Int] {
-        let total = result.configuration.steps
+        tableSteps(total: result.configuration.steps)
+    }
+
+    static func tableSteps(total: Int) -> [Int] {
         var steps: [Int] = []
         var power = 1
         while power < total {
@@ -44,104 +67,132 @@ public struct MechanismReport: Presentation {
         return steps
     }
 
-    /// One row per set: the actual margin change since step 0, the part of it made by steps beyond first
-    /// order, and, over the first-order steps, the summed parts and each part's share of the gross change.
-    static func cumulativeTable(_ run: MechanismRun, at checkpoint: MechanismCheckpoint) -> MarkdownTable {
-        let parts = MechanismPart.parts(of: run.type)
+    /// One row per set, over the seeds: the actual margin change since step 0, the part of it made by
+    /// steps beyond first order, and, over the first-order steps, the summed parts and each part's share
+    /// of the gross change, at the last checkpoint; and the accuracy there.
+    static func cumulativeTable(_ runs: [MechanismRun]) -> MarkdownTable {
+        let parts = MechanismPart.parts(of: runs[0].type)
         var table = MarkdownTable(headers: ["set", "margin change", "in steps beyond 1st order", "sum of parts (1st-order steps)"]
-                                      + parts.map(\.label),
-                                  alignments: [.left] + Array(repeating: .right, count: parts.count + 3))
+                                      + parts.map(\.label) + ["accuracy"],
+                                  alignments: [.left] + Array(repeating: .right, count: parts.count + 4))
+        let last = runs.map { $0.checkpoints.last! }
         for set in PersonaDataset.setNames {
-            let breakdown = checkpoint.cumulativeFirstOrder[set]!
-            table.addRow([set, number(checkpoint.marginChange[set]!), number(checkpoint.marginChangeBeyondFirstOrder[set]!),
-                          number(breakdown.total)] + parts.map { share(breakdown.share(of: $0)) })
+            table.addRow([set, last.spread { $0.marginChange[set]! }.significant,
+                          last.spread { $0.marginChangeBeyondFirstOrder[set]! }.significant,
+                          last.spread { $0.cumulativeFirstOrder[set]!.total }.significant]
+                         + parts.map { part in last.spread { $0.cumulativeFirstOrder[set]!.share(of: part) }.text(share, sd: { NumberFormat.fixed($0, decimals: 2) }) }
+                         + [last.spread { $0.actual[set]!.accuracy }.fixed])
         }
         return table
     }
 
-    /// One row per set and step: that single step's actual and predicted margin change and the shares.
-    static func stepTable(_ run: MechanismRun, steps: [Int]) -> MarkdownTable {
-        let parts = MechanismPart.parts(of: run.type)
+    /// One row per set and step, over the seeds: that single step's actual and predicted margin change
+    /// and the shares; the step is marked with how many seeds had it beyond first order.
+    static func stepTable(_ runs: [MechanismRun], steps: [Int]) -> MarkdownTable {
+        let parts = MechanismPart.parts(of: runs[0].type)
         var table = MarkdownTable(headers: ["set", "step", "actual change", "predicted"] + parts.map(\.label),
                                   alignments: [.left, .right] + Array(repeating: .right, count: parts.count + 2))
         for set in PersonaDataset.setNames {
             for step in steps {
-                let record = run.steps[step - 1]
-                let breakdown = record.predicted[set]!
-                table.addRow([set, stepLabel(record), number(record.actual[set]!), number(breakdown.total)]
-                             + parts.map { share(breakdown.share(of: $0)) })
+                let records = runs.map { $0.steps[step - 1] }
+                table.addRow([set, stepLabel(records), records.spread { $0.actual[set]! }.significant,
+                              records.spread { $0.predicted[set]!.total }.significant]
+                             + parts.map { part in records.spread { $0.predicted[set]!.share(of: part) }.text(share, sd: { NumberFormat.fixed($0, decimals: 2) }) })
             }
         }
         return table
+    }
+
+    /// The step number of the seeds' records, starred when beyond first order: "3*" for one seed, "3*
+    /// (2 of 3)" when some of several seeds were.
+    static func stepLabel(_ records: [MechanismStep]) -> String {
+        let beyond = records.filter { !$0.isFirstOrder }.count
+        if beyond == 0 { return String(records[0].step) }
+        return String(records[0].step) + "*" + (records.count > 1 ? " (\(beyond) of \(records.count))" : "")
     }
 
     /// The step number, starred when the step was beyond first order.
-    static func stepLabel(_ record: MechanismStep) -> String {
-        String(record.step) + (record.isFirstOrder ? "" : "*")
-    }
+    static func stepLabel(_ record: MechanismStep) -> String { stepLabel([record]) }
 
-    /// Rows: reward model and set; columns: checkpoint steps, "actual / lazy" accuracy.
-    static func lazyTable(_ result: MechanismResult) -> MarkdownTable {
-        let steps = result.runs.first?.checkpoints.map(\.step) ?? []
-        var table = MarkdownTable(headers: ["reward model", "set"] + steps.map { "step \($0)" },
-                                  alignments: [.left, .left] + steps.map { _ in .right })
-        for run in result.runs {
+    /// Rows: reward model and set; columns: checkpoint steps, "actual / lazy" accuracy (means over the
+    /// seeds), and in how many seeds the lazy accuracy equals the trained one at every checkpoint.
+    static func lazyTable(_ results: [MechanismResult]) -> MarkdownTable {
+        let steps = results[0].runs.first?.checkpoints.map(\.step) ?? []
+        var table = MarkdownTable(headers: ["reward model", "set"] + steps.map { "step \($0)" } + ["seeds lazy = trained throughout"],
+                                  alignments: [.left, .left] + steps.map { _ in .right } + [.right])
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
             for set in PersonaDataset.setNames {
-                table.addRow([run.type.label, set] + run.checkpoints.map {
-                    accuracy($0.actual[set]!.accuracy) + " / " + accuracy($0.lazy[set]!.accuracy)
-                })
+                let cells = steps.indices.map { k -> String in
+                    let checkpoints = runs.map { $0.checkpoints[k] }
+                    return accuracy(checkpoints.spread { $0.actual[set]!.accuracy }.mean) + " / "
+                        + accuracy(checkpoints.spread { $0.lazy[set]!.accuracy }.mean)
+                }
+                let agreeing = runs.filter { run in
+                    run.checkpoints.allSatisfy { abs($0.actual[set]!.accuracy - $0.lazy[set]!.accuracy) < 1e-12 }
+                }.count
+                table.addRow([runs[0].type.label, set] + cells + ["\(agreeing) of \(runs.count)"])
             }
         }
         return table
     }
 
-    /// Rows: reward model; per checkpoint the kernel drift, the backbone's share of the kernel and the
-    /// lazy prediction's error.
-    static func driftTable(_ result: MechanismResult) -> MarkdownTable {
+    /// Rows: reward model and checkpoint; the kernel drift, the backbone's share of the kernel and the
+    /// lazy prediction's error, over the seeds.
+    static func driftTable(_ results: [MechanismResult]) -> MarkdownTable {
         var table = MarkdownTable(headers: ["reward model", "step", "kernel drift", "train", "test", "paraphrase",
                                             "paraphrase_test", "scale", "shape", "backbone share of K", "lazy error"])
-        for run in result.runs {
-            for checkpoint in run.checkpoints {
-                let drift = checkpoint.kernelDrift
-                table.addRow([run.type.label, String(checkpoint.step), number(drift.overall)]
-                             + PersonaDataset.setNames.map { number(drift.sets[$0]!) }
-                             + [number(drift.scale), number(drift.shape), NumberFormat.fixed(drift.backboneShare, decimals: 3),
-                                number(checkpoint.lazyRelativeError)])
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
+            for k in runs[0].checkpoints.indices {
+                let checkpoints = runs.map { $0.checkpoints[k] }
+                let drift = checkpoints.map(\.kernelDrift)
+                table.addRow([runs[0].type.label, String(checkpoints[0].step), drift.spread(\.overall).significant]
+                             + PersonaDataset.setNames.map { set in drift.spread { $0.sets[set]! }.significant }
+                             + [drift.spread(\.scale).significant, drift.spread(\.shape).significant,
+                                drift.spread(\.backboneShare).fixed, checkpoints.spread(\.lazyRelativeError).significant])
             }
         }
         return table
     }
 
     /// One row per reward model: median over steps of the per-step agreement of the summed parts with
-    /// the actual set-margin changes, and the agreement at single steps.
-    static func firstOrderTable(_ result: MechanismResult) -> MarkdownTable {
-        let steps = tableSteps(result)
-        var table = MarkdownTable(headers: ["reward model", "eta", "median rel. error"] + steps.map { "step \($0)" })
-        for run in result.runs {
-            table.addRow([run.type.label, number(run.learningRate), number(run.firstOrder.relativeError)]
-                         + steps.map { number(run.steps[$0 - 1].agreement.relativeError) })
+    /// the actual set-margin changes, and the agreement at single steps, over the seeds.
+    static func firstOrderTable(_ results: [MechanismResult]) -> MarkdownTable {
+        let steps = tableSteps(results[0])
+        var table = MarkdownTable(headers: ["reward model", "eta", "median rel. error", "steps beyond 1st order"]
+                                      + steps.map { "step \($0)" })
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
+            table.addRow([runs[0].type.label, number(runs[0].learningRate), runs.spread(\.firstOrder.relativeError).significant,
+                          runs.spread { Double($0.checkpoints.last!.stepsBeyondFirstOrder) }.text { NumberFormat.significant($0, digits: 3) }]
+                         + steps.map { step in runs.spread { $0.steps[step - 1].agreement.relativeError }.significant })
         }
         return table
     }
 
-    static func terminalSummary(_ result: MechanismResult) -> String {
-        let c = result.configuration
+    static func terminalSummary(_ results: [MechanismResult]) -> String {
+        let c = results[0].configuration
+        let over = results.count > 1 ? " (mean ± sd over \(seedsText(results)), each seed's value in brackets)" : ", \(seedsText(results))"
         var lines = ["Mechanism split of every step's first-order margin change, \(c.steps) steps"
-                     + (c.readoutOnly ? " (backbone frozen)" : " (every parameter trains)") + ", seed \(c.seed):", ""]
+                     + (c.readoutOnly ? " (backbone frozen)" : " (every parameter trains)") + over + ":", ""]
         if c.steps > 0 {
-            for run in result.runs {
-                lines.append("\(run.type.label): shares of the gross change summed over steps 1-\(c.steps):")
-                lines.append(cumulativeTable(run, at: run.checkpoints.last!).render())
+            for index in results[0].runs.indices {
+                let runs = runs(results, model: index)
+                lines.append("\(runs[0].type.label): shares of the gross change summed over the first-order steps among 1-\(c.steps):")
+                lines.append(cumulativeTable(runs).render())
             }
             lines.append("First-order check (relative error of the summed parts against the actual set-margin changes):")
-            lines.append(firstOrderTable(result).render())
+            lines.append(firstOrderTable(results).render())
         }
-        let findings = findings(result)
-        if !findings.isEmpty { lines += ["What it shows:"] + findings.map { "- " + $0 } + [""] }
-        lines.append("Accuracy, actual / lazy (frozen initial tangent kernel):")
-        lines.append(lazyTable(result).render())
+        for result in results {
+            let findings = findings(result)
+            if !findings.isEmpty { lines += ["What seed \(result.configuration.seed) shows:"] + findings.map { "- " + $0 } + [""] }
+        }
+        lines.append("Accuracy, actual / lazy (frozen initial tangent kernel)" + (results.count > 1 ? ", means over the seeds:" : ":"))
+        lines.append(lazyTable(results).render())
         lines.append("Kernel drift ||K_t - K_0|| / ||K_0|| (pair kernel), backbone share of K, lazy error:")
-        lines.append(driftTable(result).render())
+        lines.append(driftTable(results).render())
         return lines.joined(separator: "\n")
     }
 
@@ -213,54 +264,73 @@ public struct MechanismReport: Presentation {
 
     // MARK: - Figures
 
-    private func stackedShares(_ run: MechanismRun, cumulative: Bool) -> SVGStackedBarPlot {
-        let checkpoints = run.checkpoints.filter { $0.step > 0 }
+    /// The parts' shares at the checkpoints (summed over the first-order steps so far, or of that step
+    /// alone), the mean over the seeds (the tables give the spread).
+    private func stackedShares(_ runs: [MechanismRun], cumulative: Bool) -> SVGStackedBarPlot {
+        let run = runs[0]
+        let checkpoints = run.checkpoints.indices.filter { run.checkpoints[$0].step > 0 }
         var categories: [BarCategory] = []
-        var breakdowns: [MechanismBreakdown] = []
+        var breakdowns: [[MechanismBreakdown]] = []
         for set in PersonaDataset.setNames {
-            for checkpoint in checkpoints {
-                let record = run.steps[checkpoint.step - 1]
-                categories.append(BarCategory(label: cumulative ? String(checkpoint.step) : Self.stepLabel(record), group: set))
-                breakdowns.append(cumulative ? checkpoint.cumulativeFirstOrder[set]! : record.predicted[set]!)
+            for k in checkpoints {
+                let step = run.checkpoints[k].step
+                let records = runs.map { $0.steps[step - 1] }
+                categories.append(BarCategory(label: cumulative ? String(step) : Self.stepLabel(records).replacingOccurrences(of: " of ", with: "/"), group: set))
+                breakdowns.append(runs.map { cumulative ? $0.checkpoints[k].cumulativeFirstOrder[set]! : $0.steps[step - 1].predicted[set]! })
             }
         }
         let series = MechanismPart.parts(of: run.type).map { part in
-            BarSeries(name: part.label, values: breakdowns.map { $0.share(of: part) })
+            BarSeries(name: part.label, values: breakdowns.map { seeds in seeds.spread { $0.share(of: part) }.mean })
         }
+        let seeds = runs.count > 1 ? " (mean over \(runs.count) seeds)" : ""
         let title = cumulative
-            ? "\(run.type.label): parts of the margin change summed over the first-order steps among 1 ... t"
-            : "\(run.type.label): parts of the margin change made by step t alone (* beyond first order)"
+            ? "\(run.type.label): parts of the margin change summed over the first-order steps among 1 ... t\(seeds)"
+            : "\(run.type.label): parts of the margin change made by step t alone (* beyond first order)\(seeds)"
         return SVGStackedBarPlot(title: title, yLabel: "share of the gross change (signed)", categories: categories,
                                  series: series, yRange: -1...1, netLabel: "net (sum of shares)")
     }
 
+    /// One series per reward model of `figure` at the checkpoints: the mean over the seeds as the line,
+    /// each seed's value as a mark (when there are several).
+    private func checkpointSeries(name: (MechanismRun) -> String, runs: [MechanismRun],
+                                  _ figure: (MechanismCheckpoint) -> Double) -> PlotSeries
+    {
+        let steps = runs[0].checkpoints.map { Double($0.step) }
+        let means = runs[0].checkpoints.indices.map { k in runs.spread { figure($0.checkpoints[k]) }.mean }
+        let marks = runs.count < 2 ? [] : runs.flatMap { run in
+            run.checkpoints.map { PlotPoint(x: Double($0.step), y: figure($0)) }
+        }
+        return PlotSeries(name: name(runs[0]), x: steps, y: means, marks: marks)
+    }
+
+    private var seedsNote: String { results.count > 1 ? " (line: mean over \(results.count) seeds, marks: seeds)" : "" }
+
     /// The kernel's change of shape over training (its growth is in the drift table): a kernel that only
     /// grows changes the pace of the lazy dynamics, one that changes shape changes where they go.
     private func driftPlot() -> SVGLinePlot {
-        let series = result.runs.map { run in
-            PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.kernelDrift.shape))
+        let series = results[0].runs.indices.map { index in
+            checkpointSeries(name: \.type.label, runs: Self.runs(results, model: index), \.kernelDrift.shape)
         }
-        return SVGLinePlot(title: "How much the tangent kernel changes shape", xLabel: "gradient step",
+        return SVGLinePlot(title: "How much the tangent kernel changes shape" + seedsNote, xLabel: "gradient step",
                            yLabel: "||K_t / ||K_t|| - K_0 / ||K_0|| ||_F", series: series, xScale: .logarithmicSteps,
                            yRange: 0...2)
     }
 
     private func lazyErrorPlot() -> SVGLinePlot {
-        let series = result.runs.map { run in
-            PlotSeries(name: run.type.label, x: run.checkpoints.map { Double($0.step) }, y: run.checkpoints.map(\.lazyRelativeError))
+        let series = results[0].runs.indices.map { index in
+            checkpointSeries(name: \.type.label, runs: Self.runs(results, model: index), \.lazyRelativeError)
         }
-        return SVGLinePlot(title: "Lazy prediction: error of the margins", xLabel: "gradient step",
+        return SVGLinePlot(title: "Lazy prediction: error of the margins" + seedsNote, xLabel: "gradient step",
                            yLabel: "||m_lazy - m|| / ||m - m_0||", series: series, xScale: .logarithmicSteps)
     }
 
-    private func accuracyPlot(_ run: MechanismRun) -> SVGLinePlot {
-        let steps = run.checkpoints.map { Double($0.step) }
+    private func accuracyPlot(_ runs: [MechanismRun]) -> SVGLinePlot {
         var series: [PlotSeries] = []
         for set in PersonaDataset.setNames {
-            series.append(PlotSeries(name: "\(set), trained", x: steps, y: run.checkpoints.map { $0.actual[set]!.accuracy }))
-            series.append(PlotSeries(name: "\(set), lazy", x: steps, y: run.checkpoints.map { $0.lazy[set]!.accuracy }))
+            series.append(checkpointSeries(name: { _ in "\(set), trained" }, runs: runs) { $0.actual[set]!.accuracy })
+            series.append(checkpointSeries(name: { _ in "\(set), lazy" }, runs: runs) { $0.lazy[set]!.accuracy })
         }
-        return SVGLinePlot(title: "\(run.type.label): accuracy, trained vs. lazy prediction", xLabel: "gradient step",
+        return SVGLinePlot(title: "\(runs[0].type.label): accuracy, trained vs. lazy prediction" + seedsNote, xLabel: "gradient step",
                            yLabel: "accuracy", series: series, xScale: .logarithmicSteps, yRange: 0...1,
                            referenceLines: [ReferenceLine(y: 0.5, label: "chance")])
     }
@@ -270,7 +340,9 @@ public struct MechanismReport: Presentation {
     }
 
     public func reportBundle(reportPath: String, command: String) throws -> ReportBundle? {
+        let result = results[0]
         let c = result.configuration
+        let losses = results.map(\.pretraining)
         var report = MarkdownReport(title: "Where the change happens: the tangent kernel of a trained small LM, split by mechanism")
         report.paragraph("""
             `dynamics --model tiny-lm` shows that the empirical tangent kernel over all parameters predicts each \
@@ -278,18 +350,20 @@ public struct MechanismReport: Presentation {
             misses most of the change. This report splits that tangent-kernel prediction by mechanism \
             (docs/theory.md §7). The setting is the same: Persona pairs through a small causal transformer \
             (d = \(c.backbone.width), \(c.backbone.layers) layers, \(c.backbone.heads) heads) pretrained on the agreeableness grammar (held-out \
-            loss \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
-            \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))); each reward model trained by \
+            loss \(losses.spread(\.heldOutLossBefore).fixed) -> \(losses.spread(\.heldOutLossAfter).fixed)); each reward model trained by \
             full-batch gradient descent on \(result.pairCounts["train"]!) pairs for \(c.steps) steps, \
             \(c.readoutOnly ? "with the backbone frozen (Assumption 1)" : "every parameter trainable"), beta = \
             \(NumberFormat.significant(c.beta, digits: 2)), learning rates \
-            \(result.runs.map { "\($0.type.label) \(Self.number($0.learningRate))" }.joined(separator: ", ")), seed \(c.seed).
+            \(result.runs.map { "\($0.type.label) \(Self.number($0.learningRate))" }.joined(separator: ", ")); \(Self.seedsText(results)), each pretraining its own backbone on its own \
+            corpus and drawing its own statements\(results.count > 1 ? ". Every figure of the tables is the mean ± sd over the seeds with each seed's value in brackets; the line plots draw the mean and mark each seed, the stacked bars show the mean shares" : "").
             """)
         report.command(command)
-        let findings = Self.findings(result)
-        if !findings.isEmpty {
-            report.heading("What it shows")
-            report.bulletList(findings)
+        for result in results {
+            let findings = Self.findings(result)
+            if !findings.isEmpty {
+                report.heading(results.count > 1 ? "What seed \(result.configuration.seed) shows" : "What it shows")
+                report.bulletList(findings)
+            }
         }
         report.heading("The decomposition")
         report.paragraph("""
@@ -320,16 +394,18 @@ public struct MechanismReport: Presentation {
         if c.steps > 0 {
             report.heading("First-order check")
             report.paragraph("Relative error ||predicted - actual|| / ||actual|| of the summed parts against the actual change of the four sets' mean margins, at single steps and as the median over all steps (1 = predicting no change).")
-            report.table(Self.firstOrderTable(result))
-            for run in result.runs {
+            report.table(Self.firstOrderTable(results))
+            for index in result.runs.indices {
+                let runs = Self.runs(results, model: index)
+                let run = runs[0]
                 report.heading(run.type.label + ": shares of the margin change")
-                report.paragraph("Summed over steps 1 ... \(c.steps): the actual change of each set's mean margin since step 0, the part of it made in steps beyond first order, and the parts summed over the first-order steps with their shares:")
-                report.table(Self.cumulativeTable(run, at: run.checkpoints.last!))
-                report.paragraph("Single steps (* = beyond first order):")
-                report.table(Self.stepTable(run, steps: Self.tableSteps(result)))
+                report.paragraph("Summed over steps 1 ... \(c.steps): the actual change of each set's mean margin since step 0, the part of it made in steps beyond first order, the parts summed over the first-order steps with their shares, and the accuracy at step \(c.steps):")
+                report.table(Self.cumulativeTable(runs))
+                report.paragraph("Single steps (* = beyond first order" + (results.count > 1 ? ", with in how many seeds" : "") + "):")
+                report.table(Self.stepTable(runs, steps: Self.tableSteps(result)))
                 for cumulative in [true, false] {
                     let name = "mechanism-\(Self.fileStem(run.type))-\(cumulative ? "cumulative" : "step").svg"
-                    figures.append(ReportFigure(fileName: name, svg: stackedShares(run, cumulative: cumulative).render()))
+                    figures.append(ReportFigure(fileName: name, svg: stackedShares(runs, cumulative: cumulative).render()))
                     report.image(path: name, altText: "\(run.type.label): shares of the margin change by part, "
                                  + (cumulative ? "summed over steps" : "single steps"))
                 }
@@ -342,27 +418,30 @@ public struct MechanismReport: Presentation {
             r(t + 1) = r(t) + (eta / n) K_0 c(r(t)), i.e. m(t + 1) = m(t) + (eta / n) K_pairs sigma(-m(t)), predict \
             every reward at every step without training. For the EX-RM, K_0 is the read-out kernel <hbar, h> alone: \
             at u = 0 the backbone gets no gradient (J^T u = 0), so its lazy prediction is the fixed-representation \
-            closed form on the pretrained backbone's hidden states. Accuracy, trained / lazy:
+            closed form on the pretrained backbone's hidden states. Accuracy, trained / lazy\(results.count > 1 ? " (means over the seeds), and in how many seeds the two agree at every checkpoint" : ""):
             """)
-        report.table(Self.lazyTable(result))
+        report.table(Self.lazyTable(results))
         report.paragraph("""
             Kernel drift is ||K_t - K_0||_F / ||K_0||_F over the pair kernel K[j, i] = <grad m_j, grad m_i> (every \
             evaluation pair against every training pair; per set over its rows); the backbone share is \
             tr(K_backbone) / tr(K) over the training pairs; the lazy error is ||m_lazy - m|| / ||m - m_0|| over every \
             evaluation pair's margin (1 = no better than predicting no change).
             """)
-        report.table(Self.driftTable(result))
+        report.table(Self.driftTable(results))
         figures.append(ReportFigure(fileName: "mechanism-kernel-drift.svg", svg: driftPlot().render()))
         report.image(path: "mechanism-kernel-drift.svg", altText: "change of the kernel's shape over training")
         figures.append(ReportFigure(fileName: "mechanism-lazy-error.svg", svg: lazyErrorPlot().render()))
         report.image(path: "mechanism-lazy-error.svg", altText: "lazy prediction error over training")
-        for run in result.runs {
+        for index in result.runs.indices {
+            let runs = Self.runs(results, model: index)
+            let run = runs[0]
             let name = "mechanism-\(Self.fileStem(run.type))-lazy-accuracy.svg"
-            figures.append(ReportFigure(fileName: name, svg: accuracyPlot(run).render()))
+            figures.append(ReportFigure(fileName: name, svg: accuracyPlot(runs).render()))
             report.image(path: name, altText: "\(run.type.label): accuracy, trained vs lazy")
         }
 
         report.heading("Configuration")
+        if results.count > 1 { report.paragraph("The first seed's configuration; the others differ only in `seed` (\(Self.seedsText(results))).") }
         report.codeBlock(try JSONOutput.encode(c), language: "json")
         return ReportBundle(report: report, figures: figures)
     }

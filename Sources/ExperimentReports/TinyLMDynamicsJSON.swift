@@ -51,3 +51,47 @@ public struct TinyLMDynamicsJSON: Encodable {
         try container.encode(result.evaluationSequences, forKey: DynamicKey("evaluation_sequences"))
     }
 }
+
+/// The `--json` shape over seeds: `seeds`; `prediction` (rm type -> {assumption1, ntk} ->
+/// {correlation, relative_error} -> {mean, sd, min, max, per_seed}: the per-seed medians over steps, summarized);
+/// `accuracy` (rm type -> set -> {mean, sd, min, max, per_seed} at the last step); and `per_seed`, one
+/// `TinyLMDynamicsJSON` document per seed, in seed order.
+public struct TinyLMDynamicsSeedsJSON: Encodable {
+    let results: [TinyLMDynamicsResult]
+
+    public init(_ results: [TinyLMDynamicsResult]) {
+        self.results = results
+    }
+
+    struct Agreement: Encodable {
+        let correlation: SeedSpread
+        let relativeError: SeedSpread
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seeds, prediction, accuracy
+        case perSeed = "per_seed"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(results.map(\.configuration.seed), forKey: .seeds)
+        var prediction: [String: [String: Agreement]] = [:]
+        var accuracy: [String: [String: SeedSpread]] = [:]
+        for index in results[0].runs.indices {
+            let runs = TinyLMDynamicsReport.runs(results, model: index)
+            let type = runs[0].type.rawValue
+            prediction[type] = [
+                "assumption1": Agreement(correlation: runs.spread(\.assumption1.correlation),
+                                         relativeError: runs.spread(\.assumption1.relativeError)),
+                "ntk": Agreement(correlation: runs.spread(\.ntk.correlation), relativeError: runs.spread(\.ntk.relativeError)),
+            ]
+            accuracy[type] = Dictionary(uniqueKeysWithValues: PersonaDataset.setNames.map { set in
+                (set, runs.spread { $0.checkpoints.last!.sets[set]!.accuracy })
+            })
+        }
+        try container.encode(prediction, forKey: .prediction)
+        try container.encode(accuracy, forKey: .accuracy)
+        try container.encode(results.map(TinyLMDynamicsJSON.init), forKey: .perSeed)
+    }
+}

@@ -5,77 +5,110 @@ import Reports
 import TinyLM
 
 /// The terminal table and the markdown report (notebooks-md/tiny-lm-dynamics.md) of
-/// `theorycheck dynamics --model tiny-lm`.
+/// `theorycheck dynamics --model tiny-lm`, over one or more seeds: every figure of a trained model is
+/// shown as mean ± sd with each seed's value, and the plots draw the mean with each seed's marks.
 public struct TinyLMDynamicsReport: Presentation {
-    public let result: TinyLMDynamicsResult
+    /// One result per seed, in seed order; every seed trains the same reward models.
+    public let results: [TinyLMDynamicsResult]
 
-    public init(result: TinyLMDynamicsResult) {
-        self.result = result
+    public init(results: [TinyLMDynamicsResult]) {
+        precondition(!results.isEmpty, "a report over no seeds")
+        precondition(results.allSatisfy { $0.runs.map(\.type) == results[0].runs.map(\.type) },
+                     "every seed trains the same reward models")
+        self.results = results
     }
 
-    public var terminalText: String { Self.terminalTable(result) }
+    public init(result: TinyLMDynamicsResult) { self.init(results: [result]) }
 
-    public var jsonDocument: TinyLMDynamicsJSON { TinyLMDynamicsJSON(result) }
+    public var terminalText: String { Self.terminalTable(results) }
+
+    public var jsonDocument: TinyLMDynamicsSeedsJSON { TinyLMDynamicsSeedsJSON(results) }
 
     private static func number(_ value: Double) -> String {
         NumberFormat.significant(value, digits: 3)
     }
 
-    /// One row per reward model: median over steps of the correlation and relative error of both predictions.
-    static func predictionTable(_ result: TinyLMDynamicsResult) -> MarkdownTable {
+    /// The seeds of the results, in order.
+    var seeds: [UInt64] { results.map(\.configuration.seed) }
+
+    /// "seed 0" or "seeds 0, 1, 2".
+    static func seedsText(_ results: [TinyLMDynamicsResult]) -> String {
+        let seeds = results.map { String($0.configuration.seed) }
+        return (seeds.count == 1 ? "seed " : "seeds ") + seeds.joined(separator: ", ")
+    }
+
+    /// The runs of reward model number `index`, one per seed.
+    static func runs(_ results: [TinyLMDynamicsResult], model index: Int) -> [TinyLMDynamicsRun] {
+        results.map { $0.runs[index] }
+    }
+
+    /// One row per reward model: median over steps of the correlation and relative error of both
+    /// predictions, over the seeds.
+    static func predictionTable(_ results: [TinyLMDynamicsResult]) -> MarkdownTable {
         var table = MarkdownTable(
             headers: ["reward model", "eta", "Assumption 1: correlation", "relative error", "NTK: correlation", "relative error"],
             alignments: [.left, .right, .right, .right, .right, .right])
-        for run in result.runs {
-            table.addRow([run.type.label, number(run.learningRate), number(run.assumption1.correlation),
-                          number(run.assumption1.relativeError), number(run.ntk.correlation), number(run.ntk.relativeError)])
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
+            table.addRow([runs[0].type.label, number(runs[0].learningRate),
+                          runs.spread(\.assumption1.correlation).significant,
+                          runs.spread(\.assumption1.relativeError).significant,
+                          runs.spread(\.ntk.correlation).significant, runs.spread(\.ntk.relativeError).significant])
         }
         return table
     }
 
-    /// Per-step agreement at the checkpoint steps: how the predictions hold up as training goes on.
-    static func trajectoryTable(_ result: TinyLMDynamicsResult) -> MarkdownTable {
-        let steps = (result.runs.first?.checkpoints.map(\.step) ?? []).filter { $0 > 0 }
-        var table = MarkdownTable(headers: ["reward model"] + steps.map { "step \($0): A1 / NTK rel. error" },
+    /// Per-step relative error of one prediction at the checkpoint steps, over the seeds: how the
+    /// prediction holds up as training goes on.
+    static func trajectoryTable(_ results: [TinyLMDynamicsResult], ntk: Bool) -> MarkdownTable {
+        let steps = (results[0].runs.first?.checkpoints.map(\.step) ?? []).filter { $0 > 0 }
+        var table = MarkdownTable(headers: ["reward model"] + steps.map { "step \($0)" },
                                   alignments: [.left] + steps.map { _ in .right })
-        for run in result.runs {
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
             let cells = steps.map { step -> String in
-                guard let entry = run.trajectory.first(where: { $0.step == step }) else { return "-" }
-                return number(entry.assumption1.relativeError) + " / " + number(entry.ntk.relativeError)
+                let entries = runs.compactMap { run in run.trajectory.first { $0.step == step } }
+                guard entries.count == runs.count else { return "-" }
+                return entries.spread { ntk ? $0.ntk.relativeError : $0.assumption1.relativeError }.significant
             }
-            table.addRow([run.type.label] + cells)
+            table.addRow([runs[0].type.label] + cells)
         }
         return table
     }
 
-    /// Accuracy per set at the last step.
-    static func accuracyTable(_ result: TinyLMDynamicsResult) -> MarkdownTable {
+    /// Accuracy per set at the last step, over the seeds.
+    static func accuracyTable(_ results: [TinyLMDynamicsResult]) -> MarkdownTable {
         var table = MarkdownTable(headers: ["reward model"] + PersonaDataset.setNames,
                                   alignments: [.left] + PersonaDataset.setNames.map { _ in .right })
-        for run in result.runs {
-            let final = run.checkpoints.last!.sets
-            table.addRow([run.type.label] + PersonaDataset.setNames.map { NumberFormat.fixed(final[$0]!.accuracy, decimals: 3) })
+        for index in results[0].runs.indices {
+            let runs = runs(results, model: index)
+            table.addRow([runs[0].type.label] + PersonaDataset.setNames.map { set in
+                runs.spread { $0.checkpoints.last!.sets[set]!.accuracy }.fixed
+            })
         }
         return table
     }
 
-    static func terminalTable(_ result: TinyLMDynamicsResult) -> String {
-        let c = result.configuration
+    static func terminalTable(_ results: [TinyLMDynamicsResult]) -> String {
+        let c = results[0].configuration
+        let over = results.count > 1 ? "; mean ± sd over \(seedsText(results)), each seed's value in brackets" : " (\(seedsText(results)))"
         return [
-            "First-order predictions of every evaluation reward's change per step (\(result.evaluationSequences) sequences), median over \(c.steps) steps"
-                + (c.readoutOnly ? " (backbone frozen):" : " (every parameter trains):"),
-            predictionTable(result).render(), "",
-            "Relative error at selected steps (Assumption 1 / NTK):", trajectoryTable(result).render(), "",
-            "Accuracy at step \(c.steps):", accuracyTable(result).render(),
+            "First-order predictions of every evaluation reward's change per step (\(results[0].evaluationSequences) sequences), median over \(c.steps) steps"
+                + (c.readoutOnly ? ", backbone frozen" : ", every parameter trains") + over + ":",
+            predictionTable(results).render(), "",
+            "Assumption-1 relative error at single steps:", trajectoryTable(results, ntk: false).render(), "",
+            "NTK relative error at single steps:", trajectoryTable(results, ntk: true).render(), "",
+            "Accuracy at step \(c.steps):", accuracyTable(results).render(),
         ].joined(separator: "\n")
     }
 
     /// Predicted against actual changes at the sampled steps, each step's values divided by the RMS of its
     /// actual changes, so that the large first steps do not squeeze the later ones into a dot.
-    private func scatter(_ run: TinyLMDynamicsRun) -> SVGScatterPlot {
+    private func scatter(_ runs: [TinyLMDynamicsRun]) -> SVGScatterPlot {
         var assumption1: [PlotPoint] = []
         var ntk: [PlotPoint] = []
-        for sample in run.samples {
+        let run = runs[0]
+        for sample in runs.flatMap(\.samples) {
             let rms = (sample.actual.reduce(0) { $0 + $1 * $1 } / Double(max(1, sample.actual.count))).squareRoot()
             guard rms > 0 else { continue }
             for index in sample.actual.indices {
@@ -84,35 +117,48 @@ public struct TinyLMDynamicsReport: Presentation {
             }
         }
         let steps = run.samples.map { String($0.step) }.joined(separator: ", ")
-        return SVGScatterPlot(title: "\(run.type.label): reward change per step (steps \(steps))",
+        let seeds = runs.count > 1 ? ", \(runs.count) seeds pooled" : ""
+        return SVGScatterPlot(title: "\(run.type.label): reward change per step (steps \(steps)\(seeds))",
                               xLabel: "predicted change / RMS actual change of the step",
                               yLabel: "actual change / RMS actual change of the step",
                               series: [PlotSeries(name: "Assumption 1 (read-out only)", points: assumption1),
                                        PlotSeries(name: "empirical NTK (all parameters)", points: ntk)])
     }
 
+    /// Relative error per step: the mean over seeds as a line, each seed's value as a mark at
+    /// log-spaced steps (five per decade), so the spread shows without a line per seed.
     private func errorPlot(ntk: Bool) -> SVGLinePlot {
-        let series = result.runs.map { run in
-            PlotSeries(name: run.type.label, x: run.trajectory.map { Double($0.step) },
-                       y: run.trajectory.map { ntk ? $0.ntk.relativeError : $0.assumption1.relativeError })
+        let steps = results[0].configuration.steps
+        let marked = Set(StepSchedule.logSpaced(perDecade: 5).steps(upTo: steps))
+        let series = results[0].runs.indices.map { index -> PlotSeries in
+            let runs = Self.runs(results, model: index)
+            let error: (StepAgreement) -> Double = { ntk ? $0.ntk.relativeError : $0.assumption1.relativeError }
+            let means = runs[0].trajectory.indices.map { t in runs.spread { error($0.trajectory[t]) }.mean }
+            let marks = results.count < 2 ? [] : runs.flatMap { run in
+                run.trajectory.filter { marked.contains($0.step) }.map { PlotPoint(x: Double($0.step), y: error($0)) }
+            }
+            return PlotSeries(name: runs[0].type.label, x: runs[0].trajectory.map { Double($0.step) }, y: means, marks: marks)
         }
-        return SVGLinePlot(title: ntk ? "Empirical-NTK prediction: relative error per step" : "Assumption-1 prediction: relative error per step",
+        let what = results.count > 1 ? " (line: mean over \(results.count) seeds, marks: seeds)" : ""
+        return SVGLinePlot(title: (ntk ? "Empirical-NTK prediction: relative error per step" : "Assumption-1 prediction: relative error per step") + what,
                            xLabel: "gradient step", yLabel: "||predicted - actual|| / ||actual||", series: series,
                            xScale: .logarithmic(zeroAt: nil), showsMarkers: false)
     }
 
     public func reportBundle(reportPath: String, command: String) throws -> ReportBundle? {
-        let c = result.configuration
+        let c = results[0].configuration
+        let losses = results.map(\.pretraining)
         var report = MarkdownReport(title: "Reward dynamics of small language models trained for real")
         report.paragraph("""
             The Persona data (docs/theory.md §6) through a small causal transformer (d = \(c.backbone.width), \(c.backbone.layers) \
             layers, \(c.backbone.heads) heads) pretrained on the agreeableness grammar (held-out loss \
-            \(NumberFormat.fixed(result.pretraining.heldOutLossBefore, decimals: 3)) -> \
-            \(NumberFormat.fixed(result.pretraining.heldOutLossAfter, decimals: 3))). Each reward model is trained \
+            \(losses.spread(\.heldOutLossBefore).fixed) -> \(losses.spread(\.heldOutLossAfter).fixed)), \
+            \(Self.seedsText(results)) (each seed pretrains its own backbone on its own corpus and draws its own \
+            statements). Each reward model is trained \
             by full-batch gradient descent on \(c.trainStatements * c.pairsPerStatement) training pairs for \(c.steps) steps, \
             \(c.readoutOnly ? "with the backbone frozen (Assumption 1)" : "every parameter trainable"); beta = \
             \(NumberFormat.significant(c.beta, digits: 2)). At every step the change of each of the \
-            \(result.evaluationSequences) evaluation rewards (all four sets, training pairs included) is compared with two \
+            \(results[0].evaluationSequences) evaluation rewards (all four sets, training pairs included) is compared with two \
             first-order predictions:
             """)
         report.bulletList([
@@ -120,11 +166,17 @@ public struct TinyLMDynamicsReport: Presentation {
             "Empirical NTK: <grad_theta r(x, y), Delta theta> over every trainable parameter, with the per-sequence gradients from the tape; for gradient descent this is docs/theory.md's (eta / n) sum_i s_i <grad r, grad r_i+ - grad r_i->.",
         ])
         report.command(command)
+        if results.count > 1 {
+            report.paragraph("Every figure below is the mean ± sd over the seeds with each seed's value in brackets; the line plots draw the mean and mark each seed's value, the scatter plots pool the seeds.")
+        }
         report.heading("Agreement: median over steps of each step's correlation and relative error")
-        report.table(Self.predictionTable(result))
+        report.table(Self.predictionTable(results))
         report.paragraph("Relative error = ||predicted - actual|| / ||actual||; predicting no change scores 1.")
         report.heading("How the agreement evolves (relative error at single steps)")
-        report.table(Self.trajectoryTable(result))
+        report.paragraph("Assumption 1:")
+        report.table(Self.trajectoryTable(results, ntk: false))
+        report.paragraph("Empirical NTK:")
+        report.table(Self.trajectoryTable(results, ntk: true))
         var figures = [
             ReportFigure(fileName: "tiny-lm-dynamics-assumption1-error.svg", svg: errorPlot(ntk: false).render()),
             ReportFigure(fileName: "tiny-lm-dynamics-ntk-error.svg", svg: errorPlot(ntk: true).render()),
@@ -133,14 +185,17 @@ public struct TinyLMDynamicsReport: Presentation {
         report.image(path: "tiny-lm-dynamics-ntk-error.svg", altText: "NTK relative error per step")
         report.heading("Predicted vs. actual reward changes")
         report.paragraph("Each point is one evaluation sequence at one of the sampled steps; both coordinates are divided by the RMS of that step's actual changes. Points on the diagonal are predicted exactly.")
-        for run in result.runs {
+        for index in results[0].runs.indices {
+            let runs = Self.runs(results, model: index)
+            let run = runs[0]
             let name = "tiny-lm-dynamics-scatter-\(run.type.rawValue.replacingOccurrences(of: "_", with: "-")).svg"
-            figures.append(ReportFigure(fileName: name, svg: scatter(run).render()))
+            figures.append(ReportFigure(fileName: name, svg: scatter(runs).render()))
             report.image(path: name, altText: "\(run.type.label): predicted vs actual reward changes")
         }
         report.heading("Accuracy at step \(c.steps)")
-        report.table(Self.accuracyTable(result))
+        report.table(Self.accuracyTable(results))
         report.heading("Configuration")
+        if results.count > 1 { report.paragraph("The first seed's configuration; the others differ only in `seed` (\(Self.seedsText(results))).") }
         report.codeBlock(try JSONOutput.encode(c), language: "json")
         return ReportBundle(report: report, figures: figures)
     }

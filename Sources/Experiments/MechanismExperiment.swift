@@ -25,19 +25,31 @@ public struct MechanismExperiment: Sendable {
     }
 
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> MechanismResult {
-        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
-        let c = configuration
-        let (dataset, backbone, pretraining) = try c.setting.prepare(grammar: grammar, progress: progress)
+        try run(seeds: [configuration.seed], progress: progress)[0]
+    }
 
-        let runs = try parallelMap(count: c.rewardModels.count, threads: c.threads) { index in
-            try runModel(c.rewardModels[index], backbone: backbone, dataset: dataset, progress: progress)
+    /// One result per seed of `seeds` (each pretrains its own backbone on its own corpus and splits its own
+    /// statements), in order; every (seed, reward model) run is queued on `configuration.threads` threads.
+    /// The configuration's own seed is replaced by each of them.
+    public func run(seeds: [UInt64], progress: (@Sendable (String) -> Void)? = nil) throws -> [MechanismResult] {
+        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
+        let grammar = self.grammar
+        let perSeed = try configuration.setting.runSeeds(seeds, grammar: grammar, progress: progress) {
+            setting, model, backbone, dataset in
+            let seed = setting.seed
+            let labelled: (@Sendable (String) -> Void)? = progress.map { line in
+                seeds.count > 1 ? { @Sendable text in line("seed \(seed): \(text)") } : line
+            }
+            return try MechanismExperiment(configuration: MechanismConfiguration(setting: setting), grammar: grammar)
+                .runModel(model, backbone: backbone, dataset: dataset, progress: labelled)
         }
-        return MechanismResult(
-            configuration: c,
-            pretraining: pretraining,
-            runs: runs,
-            pairCounts: Dictionary(uniqueKeysWithValues: dataset.evaluationSets.map { ($0.name, $0.pairs.count) }),
-            sharedTokens: Self.sharedTokens(dataset))
+        return perSeed.map { seed in
+            MechanismResult(
+                configuration: MechanismConfiguration(setting: seed.setting), pretraining: seed.pretraining,
+                runs: seed.runs,
+                pairCounts: Dictionary(uniqueKeysWithValues: seed.dataset.evaluationSets.map { ($0.name, $0.pairs.count) }),
+                sharedTokens: Self.sharedTokens(seed.dataset))
+        }
     }
 
     /// Per set, the response words that are also training targets (sorted).

@@ -27,20 +27,25 @@ public struct TinyLMDynamicsExperiment: Sendable {
     }
 
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> TinyLMDynamicsResult {
-        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
-        let c = configuration
-        let (dataset, backbone, pretraining) = try c.setting.prepare(grammar: grammar, progress: progress)
+        try run(seeds: [configuration.seed], progress: progress)[0]
+    }
 
-        let runs = try parallelMap(count: c.rewardModels.count, threads: c.threads) { index in
-            let run = try runModel(c.rewardModels[index], backbone: backbone, dataset: dataset)
-            progress?("\(c.rewardModels[index].rawValue): done")
-            return run
+    /// One result per seed of `seeds` (each pretrains its own backbone on its own corpus and splits its own
+    /// statements), in order; every (seed, reward model) run is queued on `configuration.threads` threads.
+    /// The configuration's own seed is replaced by each of them.
+    public func run(seeds: [UInt64], progress: (@Sendable (String) -> Void)? = nil) throws -> [TinyLMDynamicsResult] {
+        BLASThreads.useSingleThread()  // small products: one BLAS thread each, parallel runs instead
+        let grammar = self.grammar
+        let perSeed = try configuration.setting.runSeeds(seeds, grammar: grammar, progress: progress) {
+            setting, model, backbone, dataset in
+            try TinyLMDynamicsExperiment(configuration: TinyLMDynamicsConfiguration(setting: setting), grammar: grammar)
+                .runModel(model, backbone: backbone, dataset: dataset)
         }
-        let tracked = TrackedSequences(dataset: dataset)
-        return TinyLMDynamicsResult(
-            configuration: c,
-            pretraining: pretraining,
-            runs: runs, evaluationSequences: tracked.items.count)
+        return perSeed.map { seed in
+            TinyLMDynamicsResult(
+                configuration: TinyLMDynamicsConfiguration(setting: seed.setting), pretraining: seed.pretraining,
+                runs: seed.runs, evaluationSequences: TrackedSequences(dataset: seed.dataset).items.count)
+        }
     }
 
     /// One reward model's run from the pretrained backbone.

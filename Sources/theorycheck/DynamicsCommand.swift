@@ -58,12 +58,29 @@ struct DynamicsCommand: ParsableCommand {
         """)
     var model: TinyLMBackboneChoice?
 
+    @Option(help: """
+        With --model: how many seeds to run, --seed (default 0) and the ones after it (1 to \(Self.maximumSeeds); \
+        default \(Self.defaultTinyLMSeeds)). Each pretrains its own backbone on its own corpus and draws its own \
+        statements; figures are mean ± sd over them.
+        """)
+    var seeds: Int?
+
+    /// `--seeds` with --model, when not given.
+    static let defaultTinyLMSeeds = 3
+    static let maximumSeeds = 20
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         try OptionBounds.require(steps, in: 0...Self.maximumSteps, "steps")
         if model != nil && (task.file.instance != nil || task.alignment != nil || task.overlap != nil) {
             throw ValidationError("--model trains language models on the Persona grammar; --instance, --alignment and --overlap do not apply to it")
+        }
+        if let seeds {
+            if model == nil {
+                throw ValidationError("--seeds runs small language models at several seeds; it needs --model (the built-in task takes one --seed)")
+            }
+            try OptionBounds.require(seeds, in: 1...Self.maximumSeeds, "seeds")
         }
         if let lr { try OptionBounds.requirePositive(lr, "lr") }
         if let imLR { try OptionBounds.requirePositive(imLR, "im-lr") }

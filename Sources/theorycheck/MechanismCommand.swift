@@ -40,6 +40,9 @@ struct MechanismCommand: ParsableCommand {
     @Option(help: "Seed of the pretraining corpus, the backbone and the statement split (0 to \(UInt32.max)).")
     var seed: Int = 0
 
+    @Option(help: "How many seeds to run, --seed and the ones after it (1 to \(DynamicsCommand.maximumSeeds)); each pretrains its own backbone on its own corpus and draws its own statements. Figures are mean ± sd over them.")
+    var seeds = 3
+
     @Option(help: "Comma-separated reward models: ex_rm, ex_rm_mean, im_rm, im_rm_noref.")
     var models = MechanismConfiguration().rewardModels.map(\.rawValue).joined(separator: ",")
 
@@ -75,6 +78,7 @@ struct MechanismCommand: ParsableCommand {
         guard seed >= 0, seed <= Int(UInt32.max) else {
             throw ValidationError("--seed must be between 0 and \(UInt32.max), got \(seed)")
         }
+        try OptionBounds.require(seeds, in: 1...DynamicsCommand.maximumSeeds, "seeds")
         guard (1...8).contains(threads) else { throw ValidationError("--threads must be between 1 and 8, got \(threads)") }
         let names = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let allowed: [RewardModelKind] = [.explicit, .explicitMeanPooled, .implicit, .implicitWithoutReference]
@@ -100,13 +104,14 @@ struct MechanismCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressLine("mechanism", quiet: output.quiet)
-        let result: MechanismResult
+        let results: [MechanismResult]
         do {
-            let experiment = try MechanismExperiment(configuration: experimentConfiguration, grammar: try Grammar.agreeableness())
-            result = try experiment.run(progress: progress.lineSink)
+            let configuration = experimentConfiguration
+            let experiment = try MechanismExperiment(configuration: configuration, grammar: try Grammar.agreeableness())
+            results = try experiment.run(seeds: try configuration.setting.consecutiveSeeds(seeds), progress: progress.lineSink)
         } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        try emit(MechanismReport(result: result), output)
+        try emit(MechanismReport(results: results), output)
     }
 }

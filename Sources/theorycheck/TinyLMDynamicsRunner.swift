@@ -39,13 +39,14 @@ extension DynamicsCommand {
             configuration.learningRate(for: .implicit), "the IM-RM learning rate (default lr / beta)",
             change: "give --im-lr, or a larger beta")
         let progress = ProgressLine("dynamics --model \(model.rawValue)", quiet: output.quiet)
-        let result: TinyLMDynamicsResult
+        let results: [TinyLMDynamicsResult]
         do {
+            let seeds = try configuration.setting.consecutiveSeeds(self.seeds ?? Self.defaultTinyLMSeeds)
             let experiment = try TinyLMDynamicsExperiment(configuration: configuration, grammar: try Grammar.agreeableness())
-            result = try experiment.run(progress: progress.lineSink)
+            results = try experiment.run(seeds: seeds, progress: progress.lineSink)
         } catch let error as ConfigurationError {
             throw CLIError(error.message)
         }
-        try emit(TinyLMDynamicsReport(result: result), output)
+        try emit(TinyLMDynamicsReport(results: results), output)
     }
 }

@@ -45,9 +45,25 @@ final class PersonaCommandTests: XCTestCase {
     func testDynamicsOnTinyLanguageModelsPrintsPredictions() throws {
         let folder = try CLIHarness.temporaryDirectory(for: self)
         let path = folder.appendingPathComponent("tiny-lm-dynamics.md").path
-        let run = try CLIHarness.run(["dynamics", "--model", "tiny-lm-quick", "--steps", "2", "--json", "--report", path])
+        let run = try CLIHarness.run(["dynamics", "--model", "tiny-lm-quick", "--steps", "2", "--seeds", "2", "--json",
+                                      "--report", path])
         XCTAssertEqual(run.exitCode, 0, run.standardError)
-        let json = try run.jsonObject()
+        let document = try run.jsonObject()
+        XCTAssertEqual(Set(document.keys), ["seeds", "prediction", "accuracy", "per_seed"])
+        XCTAssertEqual(document["seeds"] as? [Int], [0, 1])
+        let perSeed = try XCTUnwrap(document["per_seed"] as? [[String: Any]])
+        XCTAssertEqual(perSeed.count, 2)
+        // The summary's spread is over the per-seed medians.
+        let summary = try XCTUnwrap(document["prediction"] as? [String: [String: [String: [String: Any]]]])
+        let ntk = try XCTUnwrap(summary["im_rm"]?["ntk"]?["relative_error"])
+        let medians = try perSeed.map { seed -> Double in
+            let prediction = try XCTUnwrap(seed["prediction"] as? [String: [String: [String: Double]]])
+            return try XCTUnwrap(prediction["im_rm"]?["ntk"]?["relative_error"])
+        }
+        XCTAssertEqual(ntk["per_seed"] as? [Double], medians)
+        XCTAssertEqual(try XCTUnwrap(ntk["mean"] as? Double), (medians[0] + medians[1]) / 2, accuracy: 1e-12 * abs(medians[0] + medians[1]))
+        XCTAssertNotEqual(medians[0], medians[1], "two seeds are two different runs")
+        let json = perSeed[0]
         let prediction = try XCTUnwrap(json["prediction"] as? [String: [String: [String: Any]]])
         XCTAssertEqual(Set(prediction.keys), ["ex_rm", "ex_rm_mean", "im_rm", "im_rm_noref", "ex_grm"])
         for (_, entry) in prediction {
@@ -60,5 +76,8 @@ final class PersonaCommandTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         XCTAssert(files.contains("tiny-lm-dynamics-scatter-im-rm.svg"), "\(files)")
         CLIHarness.assertCleanFailure(try CLIHarness.run(["dynamics", "--model", "gpt"]), mentioning: ["--model"])
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["dynamics", "--seeds", "3"]), mentioning: ["--seeds", "--model"])
+        CLIHarness.assertCleanFailure(try CLIHarness.run(["dynamics", "--model", "tiny-lm-quick", "--seeds", "0"]),
+                                      mentioning: ["--seeds"])
     }
 }

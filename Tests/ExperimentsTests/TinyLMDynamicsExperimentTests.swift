@@ -28,4 +28,33 @@ final class TinyLMDynamicsExperimentTests: XCTestCase {
         let second = try TinyLMDynamicsExperiment(configuration: configuration, grammar: Grammar.agreeableness()).run()
         XCTAssertEqual(first, second)
     }
+
+    func testSeveralSeedsAreTheSingleSeedRunsSideBySide() throws {
+        var configuration = TinyLMDynamicsConfiguration.quick
+        configuration.rewardModels = [.explicit, .implicit]
+        configuration.threads = 2
+        let grammar = try Grammar.agreeableness()
+        let results = try TinyLMDynamicsExperiment(configuration: configuration, grammar: grammar).run(seeds: [3, 4])
+        XCTAssertEqual(results.map(\.configuration.seed), [3, 4])
+        for result in results {
+            var alone = configuration
+            alone.seed = result.configuration.seed
+            alone.threads = 1
+            // Queued with the other seed on two threads, or run alone on one: the same numbers, bit for bit.
+            XCTAssertEqual(try TinyLMDynamicsExperiment(configuration: alone, grammar: grammar).run().runs, result.runs)
+        }
+        XCTAssertNotEqual(results[0].runs[1].losses, results[1].runs[1].losses, "each seed is its own run")
+        XCTAssertNotEqual(results[0].pretraining.heldOutLossAfter, results[1].pretraining.heldOutLossAfter)
+    }
+
+    func testConsecutiveSeedsStartAtTheSettingsSeedAndRejectBadCounts() throws {
+        var setting = TinyLMDynamicsConfiguration.quick.setting
+        setting.seed = 7
+        XCTAssertEqual(try setting.consecutiveSeeds(3), [7, 8, 9])
+        XCTAssertEqual(try setting.consecutiveSeeds(1), [7])
+        XCTAssertThrowsError(try setting.consecutiveSeeds(0))
+        setting.seed = UInt64.max - 1
+        XCTAssertEqual(try setting.consecutiveSeeds(2), [UInt64.max - 1, UInt64.max])
+        XCTAssertThrowsError(try setting.consecutiveSeeds(3))
+    }
 }
