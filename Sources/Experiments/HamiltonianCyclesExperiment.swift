@@ -18,8 +18,16 @@ import TinyLM
 public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// The graphs; setting it resizes the backbone's context to the task (`contextLength(for:)`).
     public var task: HamiltonianCyclesConfig {
-        didSet { backbone.contextLength = Self.contextLength(for: task) }
+        didSet { backbone.contextLength = Self.contextLength(for: task, promptFormat: promptFormat) }
     }
+    /// How the prompt lists the edges; setting it resizes the backbone's context as well.
+    public var promptFormat: HamiltonianCyclesVocabulary.PromptFormat {
+        didSet { backbone.contextLength = Self.contextLength(for: task, promptFormat: promptFormat) }
+    }
+    /// Graphs carved from the `task.trainCount` training graphs as a validation set
+    /// (`HamiltonianCyclesValidationSplit`: training graphs equal to one of them are dropped too), on
+    /// which settings are chosen; 0 trains on every training graph.
+    public var validationCount: Int
     /// The model: d (the hidden state the EX-RM head reads), layers, heads (must divide d), the precision
     /// of every pass, and as its pretraining the supervised format training on random permutations that
     /// makes pi_ref: `pretraining.steps` Adam steps (0: pi_ref is the freshly initialized model, which does
@@ -28,25 +36,46 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// from a corpus: the pretraining's document counts and seed are not used. The context is the task's
     /// (`contextLength(for:)`).
     public var backbone: BackboneRecipe
-    /// The reward-model training, shared by the IM-RM and the EX-RM (beta is the IM-RM's; each reward
-    /// model's batch order derives from `seed` below).
-    public var rewardTraining: HamiltonianRewardTraining
+    /// The IM-RM's training (beta is its beta).
+    public var implicitTraining: HamiltonianRewardTraining
+    /// The EX-RM's own training: its steps, learning rate and schedule (beta unused).
+    public var explicitTraining: HamiltonianRewardTraining
     /// How the policy is sampled before and after training (on the test graphs).
     public var generation: HamiltonianCyclesGeneration.Options
-    /// The one seed every random choice derives from.
+    /// The one seed every random choice of a run derives from (the first of `seedCount` seeds).
     public var seed: UInt64
+    /// Independent runs on seeds `seed`, `seed + 1`, ...: figures are reported as mean and sd over them.
+    public var seedCount: Int
 
-    /// `backbone`'s context length is replaced by the task's (`contextLength(for:)`).
-    public init(task: HamiltonianCyclesConfig, backbone: BackboneRecipe, rewardTraining: HamiltonianRewardTraining,
-                generation: HamiltonianCyclesGeneration.Options, seed: UInt64)
+    /// `backbone`'s context length is replaced by the task's (`contextLength(for:promptFormat:)`).
+    public init(task: HamiltonianCyclesConfig, promptFormat: HamiltonianCyclesVocabulary.PromptFormat = .sorted,
+                validationCount: Int = 0, backbone: BackboneRecipe, implicitTraining: HamiltonianRewardTraining,
+                explicitTraining: HamiltonianRewardTraining, generation: HamiltonianCyclesGeneration.Options,
+                seed: UInt64, seedCount: Int = 1)
     {
         self.task = task
+        self.promptFormat = promptFormat
+        self.validationCount = validationCount
         self.backbone = backbone
-        self.backbone.contextLength = Self.contextLength(for: task)
-        self.rewardTraining = rewardTraining
+        self.backbone.contextLength = Self.contextLength(for: task, promptFormat: promptFormat)
+        self.implicitTraining = implicitTraining
+        self.explicitTraining = explicitTraining
         self.generation = generation
         self.seed = seed
+        self.seedCount = seedCount
     }
+
+    /// The config of one of the runs: seed `seed + index`, one seed.
+    public func singleRun(_ index: Int) -> HamiltonianExperimentConfig {
+        precondition(index >= 0 && index < seedCount, "run \(index) of \(seedCount)")
+        var single = self
+        single.seed = seed &+ UInt64(index)
+        single.seedCount = 1
+        return single
+    }
+
+    /// The seeds of the runs, in order: `seed`, `seed + 1`, ... (distinct, as UInt64 wraps only after 2^64).
+    public var seeds: [UInt64] { (0..<seedCount).map { seed &+ UInt64($0) } }
 
     /// The default run, scaled down from the paper so it takes about three minutes of CPU in a release
     /// build: N = 6 (prompts of about 25 tokens; a random permutation is a cycle with probability about
@@ -55,20 +84,34 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// 2-layer, 4-head model; 400 supervised format steps of 32 graphs at Adam 1e-2 (the loss is still
     /// above the uniform-permutation floor ln 6! then: pi_ref answers a permutation about nine times in
     /// ten); 800 reward steps of 32 pairs (12.5 epochs) at Adam 3e-3 on every parameter, beta = 0.1;
-    /// 4 samples per test graph.
+    /// 4 samples per test graph; 3 seeds.
     public static let standard = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 6, edgeProbability: 0.2, trainCount: 2048, testCount: 128),
         backbone: formatTrained(width: 32, layers: 2, heads: 4, steps: 400, batchSize: 32, learningRate: 1e-2),
-        rewardTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
-                                                  adam: AdamConfiguration(learningRate: 3e-3)),
+        implicitTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
+                                                    adam: AdamConfiguration(learningRate: 3e-3)),
+        explicitTraining: HamiltonianRewardTraining(steps: 800, batchSize: 32, beta: 0.1,
+                                                    adam: AdamConfiguration(learningRate: 3e-3)),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 4),
-        seed: 0)
+        seed: 0, seedCount: 3)
+
+    /// The paper's graphs (Sec. 3.2: N = 10, p = 0.2, 1000 train / 200 test) for the default's model and
+    /// training: prompts of about 50 tokens, a random permutation is a cycle with probability about 1e-5.
+    public static let paper: HamiltonianExperimentConfig = {
+        var config = standard
+        config.task = .paper
+        return config
+    }()
+
+    /// The warmup of a cosine schedule when none is given: 5% of the steps.
+    public static let defaultWarmupFraction = 0.05
 
     /// A few steps on a handful of N = 5 graphs with a d = 8 model: for tests in debug builds.
     public static let quick = HamiltonianExperimentConfig(
         task: HamiltonianCyclesConfig(vertexCount: 5, edgeProbability: 0.2, trainCount: 12, testCount: 6),
         backbone: formatTrained(width: 8, layers: 1, heads: 2, steps: 4, batchSize: 4, learningRate: 3e-3),
-        rewardTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
+        implicitTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
+        explicitTraining: HamiltonianRewardTraining(steps: 4, batchSize: 4, beta: 0.1),
         generation: HamiltonianCyclesGeneration.Options(samplesPerGraph: 2),
         seed: 0)
 
@@ -82,24 +125,45 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
                                                              adam: AdamConfiguration(learningRate: learningRate)))
     }
 
-    /// The longest sequence any graph of `task` can make: the complete graph's prompt (3 tokens per edge)
-    /// plus N + 1 answer tokens. The context is sized to it so no graph is ever rejected.
-    public static func contextLength(for task: HamiltonianCyclesConfig) -> Int {
-        let n = task.vertexCount
-        return 3 * (n * (n - 1) / 2) + n + 1
+    /// The longest sequence any graph of `task` can make: the complete graph's prompt (3 tokens per
+    /// listed edge) plus N + 1 answer tokens. The context is sized to it so no graph is ever rejected.
+    public static func contextLength(for task: HamiltonianCyclesConfig,
+                                     promptFormat: HamiltonianCyclesVocabulary.PromptFormat = .sorted) -> Int
+    {
+        let vocabulary = HamiltonianCyclesVocabulary(vertexCount: max(task.vertexCount, 1), promptFormat: promptFormat)
+        return vocabulary.longestPrompt + task.vertexCount + 1
+    }
+
+    /// The task's tokens in this run's prompt format.
+    public var vocabulary: HamiltonianCyclesVocabulary {
+        HamiltonianCyclesVocabulary(vertexCount: task.vertexCount, promptFormat: promptFormat)
     }
 
     public var modelConfiguration: TinyLMConfiguration {
-        backbone.modelConfiguration(vocabularySize: HamiltonianCyclesVocabulary(vertexCount: task.vertexCount).size)
+        backbone.modelConfiguration(vocabularySize: vocabulary.size)
     }
 
     /// Throws the first problem, as a sentence that says what to change.
     public func validate() throws {
         try task.validate()
         try modelConfiguration.validate()
-        let longest = Self.contextLength(for: task)
+        let longest = Self.contextLength(for: task, promptFormat: promptFormat)
         try backbone.checkContext(holds: longest, what: "the longest sequence of an N = \(task.vertexCount) graph (\(longest) tokens)")
-        try rewardTraining.validate()
+        do {
+            try implicitTraining.validate()
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("the IM-RM's training: \(error.message)")
+        }
+        do {
+            try explicitTraining.validate()
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("the EX-RM's training: \(error.message)")
+        }
+        if validationCount < 0 || validationCount >= task.trainCount {
+            throw ConfigurationError(
+                "the validation set (\(validationCount) graphs) is carved from the \(task.trainCount) training graphs; use 0 ..< \(task.trainCount)")
+        }
+        if seedCount < 1 { throw ConfigurationError("run at least one seed, got \(seedCount)") }
         do {
             try backbone.pretraining.validate()
         } catch let error as ConfigurationError {
@@ -114,7 +178,10 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case task, referenceSteps, referenceBatchSize, referenceLearningRate, rewardTraining, generation, seed
+        case task, promptFormat, validationCount, referenceSteps, referenceBatchSize, referenceLearningRate
+        case implicitTraining = "im_rm_training"
+        case explicitTraining = "ex_rm_training"
+        case generation, seed, seedCount
     }
 
     /// The backbone's shape and precision stand flat beside the rest, its format training as the three
@@ -123,12 +190,16 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
         try backbone.encodeFlat(to: encoder, omitting: [.contextLength, .pretraining])
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(task, forKey: .task)
+        try container.encode(promptFormat, forKey: .promptFormat)
+        try container.encode(validationCount, forKey: .validationCount)
         try container.encode(backbone.pretraining.steps, forKey: .referenceSteps)
         try container.encode(backbone.pretraining.batchSize, forKey: .referenceBatchSize)
         try container.encode(backbone.pretraining.adam.learningRate, forKey: .referenceLearningRate)
-        try container.encode(rewardTraining, forKey: .rewardTraining)
+        try container.encode(implicitTraining, forKey: .implicitTraining)
+        try container.encode(explicitTraining, forKey: .explicitTraining)
         try container.encode(generation, forKey: .generation)
         try container.encode(seed, forKey: .seed)
+        try container.encode(seedCount, forKey: .seedCount)
     }
 
     public init(from decoder: Decoder) throws {
@@ -138,10 +209,14 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
             batchSize: try container.decode(Int.self, forKey: .referenceBatchSize),
             learningRate: try container.decode(Double.self, forKey: .referenceLearningRate))
         self.init(task: try container.decode(HamiltonianCyclesConfig.self, forKey: .task),
+                  promptFormat: try container.decode(HamiltonianCyclesVocabulary.PromptFormat.self, forKey: .promptFormat),
+                  validationCount: try container.decode(Int.self, forKey: .validationCount),
                   backbone: try BackboneRecipe(flatFrom: decoder, defaults: format),
-                  rewardTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .rewardTraining),
+                  implicitTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .implicitTraining),
+                  explicitTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .explicitTraining),
                   generation: try container.decode(HamiltonianCyclesGeneration.Options.self, forKey: .generation),
-                  seed: try container.decode(UInt64.self, forKey: .seed))
+                  seed: try container.decode(UInt64.self, forKey: .seed),
+                  seedCount: try container.decode(Int.self, forKey: .seedCount))
     }
 }
 
@@ -150,7 +225,12 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
     public let trainBefore: PairMetrics
     public let testBefore: PairMetrics
     public let train: PairMetrics
+    /// On the validation graphs (nil without a validation split): the figure settings are chosen on.
+    public let validation: PairMetrics?
     public let test: PairMetrics
+    /// On the test graphs that are not also training graphs (nil when every test graph is one): small N
+    /// repeats graphs, and a repeated graph can be ranked from memory.
+    public let testUnseen: PairMetrics?
     /// Mean Bradley-Terry batch loss over each tenth of the steps (fewer entries with fewer than 10 steps).
     public let lossByTenth: [Double]
     /// The IM-RM only: its policy's sampled answers on the test graphs before (pi = pi_ref) and after
@@ -162,10 +242,12 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case trainAccuracy
+        case validationAccuracy
         case testAccuracy
+        case testUnseenAccuracy
         case trainBefore
         case testBefore
-        case train, test
+        case train, validation, test, testUnseen
         case lossByTenth
         case generationValidFraction
         case generationBefore
@@ -178,15 +260,17 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         let after: Double
     }
 
-    public init(trainBefore: PairMetrics, testBefore: PairMetrics, train: PairMetrics,
-                test: PairMetrics, lossByTenth: [Double],
+    public init(trainBefore: PairMetrics, testBefore: PairMetrics, train: PairMetrics, validation: PairMetrics?,
+                test: PairMetrics, testUnseen: PairMetrics?, lossByTenth: [Double],
                 generationBefore: HamiltonianCyclesGeneration.Result?, generationAfter: HamiltonianCyclesGeneration.Result?,
                 validMassBefore: Double?, validMassAfter: Double?)
     {
         self.trainBefore = trainBefore
         self.testBefore = testBefore
         self.train = train
+        self.validation = validation
         self.test = test
+        self.testUnseen = testUnseen
         self.lossByTenth = lossByTenth
         self.generationBefore = generationBefore
         self.generationAfter = generationAfter
@@ -199,7 +283,9 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
         trainBefore = try container.decode(PairMetrics.self, forKey: .trainBefore)
         testBefore = try container.decode(PairMetrics.self, forKey: .testBefore)
         train = try container.decode(PairMetrics.self, forKey: .train)
+        validation = try container.decodeIfPresent(PairMetrics.self, forKey: .validation)
         test = try container.decode(PairMetrics.self, forKey: .test)
+        testUnseen = try container.decodeIfPresent(PairMetrics.self, forKey: .testUnseen)
         lossByTenth = try container.decode([Double].self, forKey: .lossByTenth)
         generationBefore = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationBefore)
         generationAfter = try container.decodeIfPresent(HamiltonianCyclesGeneration.Result.self, forKey: .generationAfter)
@@ -210,12 +296,16 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(train.accuracy, forKey: .trainAccuracy)
-        try container.encode(test.accuracy, forKey: .testAccuracy)
+        try container.encodeFigure(train.accuracy, forKey: .trainAccuracy)
+        try container.encodeFigure(validation?.accuracy, forKey: .validationAccuracy)
+        try container.encodeFigure(test.accuracy, forKey: .testAccuracy)
+        try container.encodeFigure(testUnseen?.accuracy, forKey: .testUnseenAccuracy)
         try container.encode(trainBefore, forKey: .trainBefore)
         try container.encode(testBefore, forKey: .testBefore)
         try container.encode(train, forKey: .train)
+        try container.encodeIfPresent(validation, forKey: .validation)
         try container.encode(test, forKey: .test)
+        try container.encodeIfPresent(testUnseen, forKey: .testUnseen)
         try container.encode(lossByTenth, forKey: .lossByTenth)
         if let generationBefore, let generationAfter {
             try container.encode(BeforeAfter(before: generationBefore.validFraction, after: generationAfter.validFraction),
@@ -232,6 +322,13 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 /// Everything one run of the experiment measured.
 public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
     public let config: HamiltonianExperimentConfig
+    /// Graphs each reward model trained on, and validation graphs carved from the training graphs
+    /// (`HamiltonianCyclesValidationSplit`), and training graphs dropped for repeating a validation graph.
+    public let trainGraphCount: Int
+    public let validationGraphCount: Int
+    public let droppedTrainGraphs: Int
+    /// Test graphs that are also training graphs (small N repeats graphs; `testUnseen` leaves them out).
+    public let testGraphsSeenInTraining: Int
     /// The supervised loss -ln pi_ref(y | x) on random permutations, mean over each tenth of the steps;
     /// ln N! is the floor, reached by a model that answers uniformly random permutations.
     public let referenceLossByTenth: [Double]
@@ -247,6 +344,10 @@ public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case config
+        case trainGraphCount = "train_graphs"
+        case validationGraphCount = "validation_graphs"
+        case droppedTrainGraphs = "dropped_train_graphs"
+        case testGraphsSeenInTraining = "test_graphs_seen_in_training"
         case referenceLossByTenth
         case randomPermutationChance
         case uniformTokenChance
@@ -317,11 +418,26 @@ public struct HamiltonianExperiment: Sendable {
     /// The name in a `DivergenceError` of the format training of pi_ref.
     public static let referenceLabel = "pi_ref (format training)"
 
-    /// Runs the experiment on up to `threads` threads: the format training of pi_ref with its steps spread
+    /// Runs every seed of the config (`seeds`) in turn, each as `run(threads:progress:)` on its own
+    /// `singleRun` config, and summarizes them. `progress` gets the seed's index first.
+    public func runSeeds(threads: Int = 2, progress: @escaping (Int, Stage, Int, Int) -> Void = { _, _, _, _ in })
+        throws -> HamiltonianSeedsResult
+    {
+        var runs: [HamiltonianExperimentResult] = []
+        for index in 0..<config.seedCount {
+            let single = try HamiltonianExperiment(config.singleRun(index))
+            runs.append(try single.run(threads: threads) { stage, done, total in progress(index, stage, done, total) })
+        }
+        return HamiltonianSeedsResult(config: config, runs: runs)
+    }
+
+    /// Runs the experiment for the one seed `config.seed` (`seedCount` is not read) on up to `threads`
+    /// threads: the format training of pi_ref with its steps spread
     /// over them (`TinyLM.threads`), then the IM-RM and the EX-RM side by side, one thread each, then the
     /// IM-RM policy's samples and valid-cycle mass with its batches spread over them. Every part has its
     /// own seeded stream, so the result is the same bit for bit for any thread count. Throws
-    /// `DivergenceError` when pi_ref's training, either reward model's training or sampling diverges. `progress` is called with (stage, steps done, steps in all), one call at a time.
+    /// `DivergenceError` when pi_ref's training, either reward model's training or sampling diverges.
+    /// `progress` is called with (stage, steps done, steps in all), one call at a time.
     public func run(threads: Int = 2, progress: @escaping (Stage, Int, Int) -> Void = { _, _, _ in }) throws
         -> HamiltonianExperimentResult
     {
@@ -339,9 +455,13 @@ public struct HamiltonianExperiment: Sendable {
         let generationAfterSeed = seeds.next()
 
         let dataset = try HamiltonianCyclesDataset.generate(config.task, using: &dataGenerator)
-        let vocabulary = dataset.vocabulary
-        let trainPairs = Self.pairs(dataset.train, vocabulary: vocabulary)
+        let split = try HamiltonianCyclesValidationSplit(dataset, validationCount: config.validationCount)
+        let vocabulary = config.vocabulary
+        let trainPairs = Self.pairs(split.train, vocabulary: vocabulary)
+        let validationPairs = Self.pairs(split.validation, vocabulary: vocabulary)
         let testPairs = Self.pairs(dataset.test, vocabulary: vocabulary)
+        let trainGraphs = Set(split.train.map(\.graph))
+        let unseenTestPairs = Self.pairs(dataset.test.filter { !trainGraphs.contains($0.graph) }, vocabulary: vocabulary)
         let testGraphs = dataset.test.map(\.instance.graph)
 
         // pi_ref: the answer format, learnt from uniformly random permutations.
@@ -352,7 +472,7 @@ public struct HamiltonianExperiment: Sendable {
         var adam = Adam(format.adam)
         for step in 0..<format.steps {
             let graphs = (0..<format.batchSize).map { _ in
-                dataset.train[Int.random(in: 0..<dataset.train.count, using: &referenceGenerator)].instance.graph
+                split.train[Int.random(in: 0..<split.train.count, using: &referenceGenerator)].instance.graph
             }
             let prompts = graphs.map(vocabulary.encodePrompt)
             let answers = graphs.map { _ in
@@ -376,7 +496,7 @@ public struct HamiltonianExperiment: Sendable {
             -> (HamiltonianRewardModelOutcome, TinyLMRewardModel)
         {
             let reference = pretrainedReference
-            let training = config.rewardTraining
+            let training = type == .implicit ? config.implicitTraining : config.explicitTraining
             let initial = try TinyLMRewardModel(backbone: reference, configuration: training.modelConfiguration(type))
             let trainBefore = try initial.metrics(on: trainPairs)
             let testBefore = try initial.metrics(on: testPairs)
@@ -385,13 +505,17 @@ public struct HamiltonianExperiment: Sendable {
             var losses: [Double] = []
             losses.reserveCapacity(training.steps)
             for step in 0..<training.steps {
+                trainer.learningRateScale = training.learningRateScale(step: step)
                 losses.append(try trainer.step())
                 report(stage, step + 1, training.steps)
             }
             let model = trainer.model
             return (HamiltonianRewardModelOutcome(
                 trainBefore: trainBefore, testBefore: testBefore, train: try model.metrics(on: trainPairs),
-                test: try model.metrics(on: testPairs), lossByTenth: Self.meansByTenth(losses),
+                validation: validationPairs.isEmpty ? nil : try model.metrics(on: validationPairs),
+                test: try model.metrics(on: testPairs),
+                testUnseen: unseenTestPairs.isEmpty ? nil : try model.metrics(on: unseenTestPairs),
+                lossByTenth: Self.meansByTenth(losses),
                 generationBefore: nil, generationAfter: nil,
                 validMassBefore: nil, validMassAfter: nil), model)
         }
@@ -409,18 +533,23 @@ public struct HamiltonianExperiment: Sendable {
         var generationBeforeGenerator = SeededGenerator(seed: generationBeforeSeed)
         var generationAfterGenerator = SeededGenerator(seed: generationAfterSeed)
         let generationBefore = try HamiltonianCyclesGeneration.evaluate(
-            model: policyBefore, graphs: testGraphs, options: config.generation, using: &generationBeforeGenerator)
+            model: policyBefore, graphs: testGraphs, vocabulary: vocabulary, options: config.generation,
+            using: &generationBeforeGenerator)
         let generationAfter = try HamiltonianCyclesGeneration.evaluate(
-            model: policyAfter, graphs: testGraphs, options: config.generation, using: &generationAfterGenerator)
+            model: policyAfter, graphs: testGraphs, vocabulary: vocabulary, options: config.generation,
+            using: &generationAfterGenerator)
         let implicitOutcome = HamiltonianRewardModelOutcome(
             trainBefore: implicitTrained.trainBefore, testBefore: implicitTrained.testBefore, train: implicitTrained.train,
-            test: implicitTrained.test, lossByTenth: implicitTrained.lossByTenth,
+            validation: implicitTrained.validation, test: implicitTrained.test, testUnseen: implicitTrained.testUnseen,
+            lossByTenth: implicitTrained.lossByTenth,
             generationBefore: generationBefore, generationAfter: generationAfter,
             validMassBefore: try Self.validProbabilityMass(of: policyBefore, graphs: testGraphs, vocabulary: vocabulary),
             validMassAfter: try Self.validProbabilityMass(of: policyAfter, graphs: testGraphs, vocabulary: vocabulary))
 
         return HamiltonianExperimentResult(
-            config: config, referenceLossByTenth: Self.meansByTenth(referenceLosses),
+            config: config, trainGraphCount: split.train.count, validationGraphCount: split.validation.count,
+            droppedTrainGraphs: split.droppedDuplicates,
+            testGraphsSeenInTraining: dataset.test.count - unseenTestPairs.count, referenceLossByTenth: Self.meansByTenth(referenceLosses),
             randomPermutationChance: HamiltonianCyclesGeneration.randomPermutationChance(testGraphs),
             uniformTokenChance: HamiltonianCyclesGeneration.uniformTokenChance(testGraphs),
             implicitReward: implicitOutcome, explicitReward: explicitOutcome)

@@ -7,12 +7,13 @@ import TinyLM
 // `HamiltonianCyclesGeneration` (the options, counts and chance figures live in Tasks).
 
 extension HamiltonianCyclesGeneration {
-    /// Samples `options.samplesPerGraph` answers from `model` for each graph and verifies them.
+    /// Samples `options.samplesPerGraph` answers from `model` for each graph, prompted in `vocabulary`'s
+    /// format (nil: the sorted listing), and verifies them.
     ///
     /// Throws when the model's vocabulary is not the task's (V = N + 3) or a prompt plus N + 1 answer
     /// tokens does not fit its context.
-    public static func evaluate(model: TinyLM, graphs: [UndirectedGraph], options: Options,
-                                using generator: inout some RandomNumberGenerator) throws -> Result
+    public static func evaluate(model: TinyLM, graphs: [UndirectedGraph], vocabulary: HamiltonianCyclesVocabulary? = nil,
+                                options: Options, using generator: inout some RandomNumberGenerator) throws -> Result
     {
         guard let vertexCount = graphs.first?.vertexCount else {
             return Result(samples: 0, validCount: 0, permutationCount: 0, finishedCount: 0,
@@ -20,7 +21,8 @@ extension HamiltonianCyclesGeneration {
         }
         precondition(graphs.allSatisfy { $0.vertexCount == vertexCount }, "every graph must have \(vertexCount) vertices")
         precondition(options.samplesPerGraph >= 1, "draw at least one answer per graph, got \(options.samplesPerGraph)")
-        let vocabulary = HamiltonianCyclesVocabulary(vertexCount: vertexCount)
+        let vocabulary = vocabulary ?? HamiltonianCyclesVocabulary(vertexCount: vertexCount)
+        precondition(vocabulary.vertexCount == vertexCount, "the vocabulary has \(vocabulary.vertexCount) vertices, the graphs \(vertexCount)")
         if model.configuration.vocabularySize != vocabulary.size {
             throw ConfigurationError(
                 "the model has \(model.configuration.vocabularySize) tokens but the task with N = \(vertexCount) has \(vocabulary.size)")

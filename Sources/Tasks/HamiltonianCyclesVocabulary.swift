@@ -17,14 +17,46 @@
 /// Example (N = 4, the 4-cycle 0-1-2-3 plus the chord 0-2, response 0 1 2 3):
 /// `0 1 ; 0 2 ; 0 3 ; 1 2 ; 2 3 =>` and `0 1 2 3 <eos>`.
 ///
+/// With `PromptFormat.bothDirections` every edge is listed twice, as "a b" and "b a", all 2E ordered
+/// pairs in increasing (a, b) order: the prompt becomes an adjacency list ("0 1 ; 0 3 ; 1 0 ; 1 2 ; ..."),
+/// so every neighbour b of a vertex a sits right after an occurrence of a.
+///
 /// Properties (tested): decoding an encoding gives back the graph and the permutation; every token id
-/// is below `size`; the prompt of a graph with E edges has 3E tokens (E >= 1), the response N + 1.
+/// is below `size`; the prompt of a graph with E edges has 3E tokens (E >= 1; 6E listing both
+/// directions), the response N + 1.
 public struct HamiltonianCyclesVocabulary: Sendable, Hashable, Codable {
-    public let vertexCount: Int
+    /// How the prompt lists the edges.
+    public enum PromptFormat: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Each edge once, as "u v" with u < v (the paper's listing).
+        case sorted
+        /// Each edge as "a b" and as "b a": an adjacency list, each vertex's neighbours after it.
+        case bothDirections = "both-directions"
+    }
 
-    public init(vertexCount: Int) {
+    public let vertexCount: Int
+    public let promptFormat: PromptFormat
+
+    public init(vertexCount: Int, promptFormat: PromptFormat = .sorted) {
         precondition(vertexCount >= 1, "the vocabulary needs at least one vertex, got \(vertexCount)")
         self.vertexCount = vertexCount
+        self.promptFormat = promptFormat
+    }
+
+    /// The ordered vertex pairs the prompt lists for `graph`, in prompt order.
+    public func listedPairs(_ graph: UndirectedGraph) -> [(Int, Int)] {
+        switch promptFormat {
+        case .sorted:
+            return graph.edges.map { ($0.u, $0.v) }
+        case .bothDirections:
+            let pairs = graph.edges.flatMap { [($0.u, $0.v), ($0.v, $0.u)] }
+            return pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        }
+    }
+
+    /// The most prompt tokens any graph on N vertices can take (the complete graph's prompt).
+    public var longestPrompt: Int {
+        let pairs = vertexCount * (vertexCount - 1) / 2 * (promptFormat == .sorted ? 1 : 2)
+        return max(3 * pairs, 1)
     }
 
     public var size: Int { vertexCount + 3 }
@@ -57,15 +89,15 @@ public struct HamiltonianCyclesVocabulary: Sendable, Hashable, Codable {
     /// Every token's text, by id: the vocabulary description a report or a model config prints.
     public var tokenTexts: [String] { (0..<size).map { text(of: $0) } }
 
-    /// The prompt tokens of `graph`: "u v ; u v ; ... =>".
+    /// The prompt tokens of `graph`: "u v ; u v ; ... =>" (the pairs of `listedPairs`).
     public func encodePrompt(_ graph: UndirectedGraph) -> [Int] {
         precondition(graph.vertexCount == vertexCount,
                      "graph has \(graph.vertexCount) vertices, the vocabulary \(vertexCount)")
         var tokens: [Int] = []
-        for (index, edge) in graph.edges.enumerated() {
+        for (index, pair) in listedPairs(graph).enumerated() {
             if index > 0 { tokens.append(edgeSeparator) }
-            tokens.append(token(ofVertex: edge.u))
-            tokens.append(token(ofVertex: edge.v))
+            tokens.append(token(ofVertex: pair.0))
+            tokens.append(token(ofVertex: pair.1))
         }
         tokens.append(answerMarker)
         return tokens

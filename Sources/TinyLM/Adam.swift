@@ -33,6 +33,8 @@ public struct Adam: Optimizer {
     private var secondMoments: [Matrix] = []
     /// t, the number of steps taken.
     public private(set) var stepCount = 0
+    /// Multiplies eta in the next steps (a schedule sets it before each step); 1 by default.
+    public var learningRateScale = 1.0
 
     public init(_ configuration: AdamConfiguration = AdamConfiguration()) {
         self.configuration = configuration
@@ -52,7 +54,7 @@ public struct Adam: Optimizer {
         let epsilon = configuration.epsilon
         let firstCorrection = 1 - pow(b1, Double(stepCount))
         let secondCorrection = 1 - pow(b2, Double(stepCount))
-        let rate = configuration.learningRate
+        let rate = configuration.learningRate * learningRateScale
         for index in gradients.indices where parameters.isTrainable[index] {
             parameters.updateValue(at: index) { value in
                 value.elements.withUnsafeMutableBufferPointer { theta in

@@ -6,6 +6,9 @@ import LinearAlgebra
 public protocol Optimizer {
     /// One update; `gradients` are in the set's order (as `BoundParameters.gradients(from:)` returns them).
     mutating func step(_ parameters: inout ParameterSet, gradients: [Matrix])
+    /// A multiplier on the learning rate of the next steps (1: the configured rate), the hook of a
+    /// learning-rate schedule (`LearningRateSchedule`).
+    var learningRateScale: Double { get set }
 }
 
 func checkGradientShapes(_ parameters: ParameterSet, _ gradients: [Matrix]) {

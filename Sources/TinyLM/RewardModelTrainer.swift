@@ -62,6 +62,9 @@ public struct RewardModelTrainer {
     public let configuration: RewardTrainingConfiguration
     /// Optimizer steps taken.
     public private(set) var stepCount = 0
+    /// Multiplies the learning rate of the next steps (1: the configured rate): a schedule sets it before
+    /// each step.
+    public var learningRateScale = 1.0
     private let referenceChosen: [Double]?
     private let referenceRejected: [Double]?
     private var backboneOptimizer: any Optimizer
@@ -119,6 +122,8 @@ public struct RewardModelTrainer {
         let label = model.type.rawValue
         let cause = DivergenceError.Cause.learningRateTooLarge(configuration.optimizer.learningRate)
         try DivergenceError.check(loss, .loss, model: label, step: stepCount, cause: cause)
+        backboneOptimizer.learningRateScale = learningRateScale
+        headOptimizer.learningRateScale = learningRateScale
         backboneOptimizer.step(&model.backbone.parameters, gradients: backboneGradients)
         if model.head.count > 0 { headOptimizer.step(&model.head, gradients: headGradients) }
         stepCount += 1

@@ -18,7 +18,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
             XCTAssertEqual(outcome.trainBefore.meanRejectedReward, 0)
             XCTAssertEqual(outcome.trainBefore.normalizedMargin, 0)
             XCTAssert((0...1).contains(outcome.test.accuracy))
-            XCTAssertEqual(outcome.lossByTenth.count, config.rewardTraining.steps)
+            XCTAssertEqual(outcome.lossByTenth.count, config.implicitTraining.steps)
             XCTAssertEqual(outcome.lossByTenth[0], log(2), accuracy: 1e-12, "rewards 0 give loss ln 2")
         }
         let before = try XCTUnwrap(result.implicitReward.generationBefore)
@@ -87,7 +87,7 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         config.task.testCount = 2
         config.backbone.pretraining.steps = 0
         config.generation.samplesPerGraph = 1
-        config.rewardTraining = HamiltonianRewardTraining(steps: 40, batchSize: 8, beta: 0.1,
+        config.implicitTraining = HamiltonianRewardTraining(steps: 40, batchSize: 8, beta: 0.1,
                                                           adam: AdamConfiguration(learningRate: 1e-2))
         let result = try HamiltonianExperiment(config).run()
         XCTAssertGreaterThanOrEqual(result.implicitReward.train.accuracy, 0.9, "\(result.implicitReward.lossByTenth)")
@@ -105,8 +105,80 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         config.generation.samplesPerGraph = 0
         XCTAssertThrowsError(try HamiltonianExperiment(config))
         config = .quick
-        config.rewardTraining.beta = -1
+        config.implicitTraining.beta = -1
         XCTAssertThrowsError(try HamiltonianExperiment(config))
+    }
+
+    func testSeedsAreDeterministicDistinctAndEachIsItsOwnRun() throws {
+        var config = HamiltonianExperimentConfig.quick
+        config.seed = 7
+        config.seedCount = 3
+        XCTAssertEqual(config.seeds, [7, 8, 9])
+        let experiment = try HamiltonianExperiment(config)
+        let result = try experiment.runSeeds(threads: 1)
+        XCTAssertEqual(result.runs.map(\.config.seed), [7, 8, 9])
+        XCTAssertEqual(try experiment.runSeeds(threads: 2), result, "same seeds, same result, bit for bit")
+        // Each run is the single-seed run of its seed, and the seeds give different data and figures.
+        XCTAssertEqual(result.runs[1], try HamiltonianExperiment(config.singleRun(1)).run(threads: 1))
+        XCTAssertNotEqual(result.runs[0].implicitReward.lossByTenth, result.runs[1].implicitReward.lossByTenth)
+        XCTAssertNotEqual(result.runs[1].implicitReward.lossByTenth, result.runs[2].implicitReward.lossByTenth)
+        XCTAssertEqual(result.implicitTestAccuracy.perSeed, result.runs.map(\.implicitReward.test.accuracy))
+        let accuracies = result.runs.map(\.explicitReward.test.accuracy)
+        XCTAssertEqual(result.explicitTestAccuracy.mean, accuracies.reduce(0, +) / 3, accuracy: 1e-15)
+        XCTAssertNil(result.implicitValidationAccuracy, "no validation split: no figure, not NaN")
+        let json = try JSONOutput.encode(result)
+        XCTAssertFalse(json.contains("nan"), "JSON keeps null, never nan")
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertTrue(object["im_rm_validation_accuracy"] is NSNull)
+        let spread = try XCTUnwrap(object["im_rm_test_accuracy"] as? [String: Any])
+        XCTAssertEqual((spread["per_seed"] as? [Double])?.count, 3)
+        XCTAssertEqual(try JSONDecoder().decode(HamiltonianSeedsResult.self, from: try JSONEncoder().encode(result)), result)
+    }
+
+    func testTheValidationSplitIsReportedAndKeptOutOfTraining() throws {
+        var config = HamiltonianExperimentConfig.quick
+        config.task.trainCount = 30
+        config.validationCount = 8
+        let result = try HamiltonianExperiment(config).run(threads: 1)
+        XCTAssertEqual(result.validationGraphCount, 8)
+        XCTAssertEqual(result.trainGraphCount + result.droppedTrainGraphs, 22)
+        let validation = try XCTUnwrap(result.implicitReward.validation)
+        XCTAssertEqual(validation.pairs, 8)
+        XCTAssertNotNil(result.explicitReward.validation)
+        XCTAssertEqual(result.implicitReward.train.pairs, result.trainGraphCount)
+        XCTAssertLessThanOrEqual(result.testGraphsSeenInTraining, config.task.testCount)
+        // The test graphs do not depend on the split: the same seed without it gives the same test pairs.
+        config.validationCount = 0
+        let whole = try HamiltonianExperiment(config).run(threads: 1)
+        XCTAssertEqual(whole.implicitReward.testBefore, result.implicitReward.testBefore)
+    }
+
+    func testEachRewardModelTrainsOnItsOwnSettings() throws {
+        var config = HamiltonianExperimentConfig.quick
+        config.explicitTraining.steps = 7
+        config.explicitTraining.schedule = .warmupCosine(warmupFraction: 0.2, floor: 0)
+        config.promptFormat = .bothDirections
+        let result = try HamiltonianExperiment(config).run(threads: 1)
+        XCTAssertEqual(result.implicitReward.lossByTenth.count, config.implicitTraining.steps)
+        XCTAssertEqual(result.explicitReward.lossByTenth.count, 7)
+        XCTAssertEqual(config.backbone.contextLength, HamiltonianExperimentConfig.contextLength(for: config.task, promptFormat: .bothDirections))
+        XCTAssertGreaterThan(config.backbone.contextLength, HamiltonianExperimentConfig.contextLength(for: config.task))
+    }
+
+    func testOutOfRangeSeedAndValidationSettingsThrowSentences() {
+        var config = HamiltonianExperimentConfig.quick
+        config.seedCount = 0
+        XCTAssertThrowsError(try HamiltonianExperiment(config))
+        config = .quick
+        config.validationCount = config.task.trainCount
+        XCTAssertThrowsError(try HamiltonianExperiment(config)) { error in
+            XCTAssertTrue((error as? ConfigurationError)?.message.contains("validation") == true, "\(error)")
+        }
+        config = .quick
+        config.explicitTraining.schedule = .warmupCosine(warmupFraction: 1.5, floor: 0)
+        XCTAssertThrowsError(try HamiltonianExperiment(config)) { error in
+            XCTAssertTrue((error as? ConfigurationError)?.message.contains("EX-RM") == true, "\(error)")
+        }
     }
 
     func testMeansByTenth() {
