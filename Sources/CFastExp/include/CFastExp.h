@@ -13,4 +13,7 @@ double tc_row_exp_sum(const double *input, long n, double shift, double *kept);
 
 /// output[i] = exp(input[i] - shift) for i < n.
 void tc_row_exp(const double *input, long n, double shift, double *output);
+
+/// values[i] = exp(values[i]) for i < n, in place.
+void tc_exp_in_place(double *values, long n);
 #endif
