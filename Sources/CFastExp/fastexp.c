@@ -75,3 +75,11 @@ void tc_exp_in_place(double *values, long n) {
     default: exp_in_place_sse2(values, n); break;
     }
 }
+
+void tc_expf_in_place(float *values, long n) {
+    switch (level()) {
+    case 2: expf_in_place_avx512(values, n); break;
+    case 1: expf_in_place_avx2(values, n); break;
+    default: expf_in_place_sse2(values, n); break;
+    }
+}
