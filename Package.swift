@@ -28,7 +28,9 @@ let package = Package(
         ),
         // The vectorized exp of the IM-RM read-outs' row passes (AVX-512 / AVX2 / baseline, same bits).
         .target(name: "CFastExp", exclude: ["fastexp_body.inc"]),
-        .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFastExp"]),
+        // The triangular products of a causal attention block (AVX-512 / AVX2 / baseline, same bits).
+        .target(name: "CAttentionBlocks", exclude: ["attention_blocks_body.inc"]),
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK", "CFastExp", "CAttentionBlocks"]),
         .target(name: "RewardDynamics", dependencies: ["LinearAlgebra", "TheorycheckCore"]),
         .target(name: "MaxMargin", dependencies: ["LinearAlgebra"]),
         .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),

@@ -11,12 +11,15 @@ extension Tape {
     ///
     /// and the N x d output holds O_sh in the rows of s and the columns of head h (heads merged).
     ///
-    /// This is exactly the composition the model used to record primitive by primitive (heads sliced
-    /// and stacked, `blockMatmul` with K transposed, `scale`, `causalMask`, `softmax`, `blockMatmul`,
-    /// heads merged), with the same gemm on every block and the same order of rounding, so values and
-    /// gradients agree with it bit for bit; it only skips the copies (every gemm reads its blocks in
-    /// place through leading dimensions) and records one node instead of about twenty. Blocks run on the
-    /// tape's threads, one sequence per chunk.
+    /// This is the composition the model used to record primitive by primitive (heads sliced and
+    /// stacked, `blockMatmul` with K transposed, `scale`, `causalMask`, `softmax`, `blockMatmul`, heads
+    /// merged), as one node instead of about twenty, with every block read in place through leading
+    /// dimensions. Its products are `CausalBlockProducts` instead of gemm: the same sums restricted to
+    /// the lower triangle the mask keeps (the masked half adds exact zeros in the composition), in index
+    /// order, so values and gradients agree with the composition to rounding, not bit for bit (at these
+    /// block sizes, 37 x 37 x 8 in the Hamiltonian run, a library gemm is mostly call overhead). The
+    /// scale, mask and softmax are the composition's, entry for entry. Blocks run on the tape's threads,
+    /// one sequence per chunk.
     ///
     /// Pullback, with P_sh the attention weights and G_sh the block of the upstream gradient:
     /// dV = P^T G; dS = P * (G V^T - rowsum(G V^T * P)) / sqrt(d_h), 0 above the diagonal; dQ = dS K,
@@ -52,16 +55,19 @@ extension TypedTape {
                     ParallelChunks.run(chunks: sequences, threads: threads) { sequence in
                         // Without a pullback the weights live only as long as one block.
                         let scratch = kept == nil ? UnsafeMutablePointer<Scalar>.allocate(capacity: blockSize) : nil
-                        defer { scratch?.deallocate() }
+                        let transposed = UnsafeMutablePointer<Scalar>.allocate(capacity: length * headWidth)  // K^T
+                        defer {
+                            scratch?.deallocate()
+                            transposed.deallocate()
+                        }
                         for head in 0..<heads {
                             let query = qkv + sequence * length * stride + head * headWidth  // T x d_h, ld 3d
                             let key = query + width
                             let value = query + 2 * width
                             let scores = scratch ?? kept! + (sequence * heads + head) * blockSize  // T x T
-                            // S = Q K^T.
-                            Scalar.gemm(transposeA: false, transposeB: true, m: length, n: length, k: headWidth,
-                                        alpha: 1, a: query, lda: stride, b: key, ldb: stride, beta: 0, c: scores,
-                                        ldc: length)
+                            // S = Q K^T on the lower triangle (the rest is masked).
+                            Scalar.lowerProductTransposed(t: length, k: headWidth, a: query, lda: stride, b: key,
+                                                          ldb: stride, c: scores, ldc: length, scratch: transposed)
                             for i in 0..<length {
                                 let row = scores + i * length
                                 // Scale, mask the later positions, softmax. A masked entry (-infinity) gets
@@ -72,10 +78,10 @@ extension TypedTape {
                                 softmaxRow(row, count: i + 1)
                                 for j in (i + 1)..<length { row[j] = 0 }
                             }
-                            // O = P V, written into the columns of this head.
-                            Scalar.gemm(transposeA: false, transposeB: false, m: length, n: headWidth, k: length,
-                                        alpha: 1, a: scores, lda: length, b: value, ldb: stride, beta: 0,
-                                        c: out + sequence * length * width + head * headWidth, ldc: width)
+                            // O = P V (P lower triangular), written into the columns of this head.
+                            Scalar.lowerTimes(t: length, n: headWidth, l: scores, ldl: length, x: value, ldx: stride,
+                                              accumulate: false, c: out + sequence * length * width + head * headWidth,
+                                              ldc: width)
                         }
                     }
                 }
@@ -91,7 +97,12 @@ extension TypedTape {
                             let (dqkv, beta) = (target.buffer, target.beta)
                             ParallelChunks.run(chunks: sequences, threads: threads) { sequence in
                                 let scoresGradient = UnsafeMutablePointer<Scalar>.allocate(capacity: blockSize)  // T x T
-                                defer { scoresGradient.deallocate() }
+                                let transposed = UnsafeMutablePointer<Scalar>.allocate(capacity: length * headWidth)  // V^T
+                                defer {
+                                    scoresGradient.deallocate()
+                                    transposed.deallocate()
+                                }
+                                let accumulate = beta != 0
                                 for head in 0..<heads {
                                     let offset = sequence * length * stride + head * headWidth
                                     let (query, key, value) = (qkv + offset, qkv + offset + width, qkv + offset + 2 * width)
@@ -99,13 +110,12 @@ extension TypedTape {
                                                                   dqkv + offset + 2 * width)
                                     let p = kept + (sequence * heads + head) * blockSize  // T x T
                                     let upstreamBlock = g + sequence * length * width + head * headWidth  // T x d_h, ld d
-                                    // dP = G V^T (T x T); dV += P^T G (T x d_h).
-                                    Scalar.gemm(transposeA: false, transposeB: true, m: length, n: length,
-                                                k: headWidth, alpha: 1, a: upstreamBlock, lda: width, b: value,
-                                                ldb: stride, beta: 0, c: scoresGradient, ldc: length)
-                                    Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
-                                                k: length, alpha: 1, a: p, lda: length, b: upstreamBlock,
-                                                ldb: width, beta: beta, c: dValue, ldc: stride)
+                                    // dP = G V^T on the lower triangle (T x T); dV += P^T G (T x d_h).
+                                    Scalar.lowerProductTransposed(t: length, k: headWidth, a: upstreamBlock, lda: width,
+                                                                  b: value, ldb: stride, c: scoresGradient, ldc: length,
+                                                                  scratch: transposed)
+                                    Scalar.lowerTransposeTimes(t: length, n: headWidth, l: p, ldl: length, x: upstreamBlock,
+                                                               ldx: width, accumulate: accumulate, c: dValue, ldc: stride)
                                     // The softmax, mask and scale pullbacks, row by row. The masked entries
                                     // (p = 0) add +-0 to the projection <dP, p>, which leaves a sum that starts
                                     // at +0 unchanged, and their gradient is 0 after the mask: so the first
@@ -116,13 +126,12 @@ extension TypedTape {
                                         for j in 0...i { row[j] *= factor }
                                         for j in (i + 1)..<length { row[j] = 0 }
                                     }
-                                    // dQ += dS K; dK += dS^T Q (T x d_h each).
-                                    Scalar.gemm(transposeA: false, transposeB: false, m: length, n: headWidth,
-                                                k: length, alpha: 1, a: scoresGradient, lda: length, b: key,
-                                                ldb: stride, beta: beta, c: dQuery, ldc: stride)
-                                    Scalar.gemm(transposeA: true, transposeB: false, m: length, n: headWidth,
-                                                k: length, alpha: 1, a: scoresGradient, lda: length, b: query,
-                                                ldb: stride, beta: beta, c: dKey, ldc: stride)
+                                    // dQ += dS K; dK += dS^T Q (T x d_h each; dS lower triangular).
+                                    Scalar.lowerTimes(t: length, n: headWidth, l: scoresGradient, ldl: length, x: key,
+                                                      ldx: stride, accumulate: accumulate, c: dQuery, ldc: stride)
+                                    Scalar.lowerTransposeTimes(t: length, n: headWidth, l: scoresGradient, ldl: length,
+                                                               x: query, ldx: stride, accumulate: accumulate, c: dKey,
+                                                               ldc: stride)
                                 }
                             }
                         }

@@ -67,3 +67,19 @@ void tc_row_exp(const double *input, long n, double shift, double *output) {
     default: row_exp_sse2(input, n, shift, output); break;
     }
 }
+
+void tc_exp_in_place(double *values, long n) {
+    switch (level()) {
+    case 2: exp_in_place_avx512(values, n); break;
+    case 1: exp_in_place_avx2(values, n); break;
+    default: exp_in_place_sse2(values, n); break;
+    }
+}
+
+void tc_expf_in_place(float *values, long n) {
+    switch (level()) {
+    case 2: expf_in_place_avx512(values, n); break;
+    case 1: expf_in_place_avx2(values, n); break;
+    default: expf_in_place_sse2(values, n); break;
+    }
+}

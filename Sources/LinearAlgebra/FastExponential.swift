@@ -29,6 +29,11 @@ public enum FastExponential {
         tc_row_exp(input, count, shift, output)
     }
 
+    /// values[i] <- exp(values[i]) for i in 0 ..< count, in place (the same bits as `exp`).
+    public static func exponentiate(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        tc_exp_in_place(values, count)
+    }
+
     /// The largest of `count` values, ignoring NaNs (-infinity when all are NaN or count is 0).
     public static func maximum(_ input: UnsafePointer<Double>, count: Int) -> Double {
         tc_row_max(input, count)

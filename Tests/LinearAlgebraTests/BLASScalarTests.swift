@@ -23,10 +23,19 @@ final class BLASScalarTests: XCTestCase {
         XCTAssert(extremes[3].isFinite && extremes[3] > 1e38 && extremes[4] == extremes[3])
     }
 
-    func testFloat64ExponentiateIsLibmExp() {
-        let inputs = stride(from: -700.0, through: 700.0, by: 0.37).map { $0 }
+    /// The float64 bulk exponential is FastExponential's, bit for bit, and so within 4e-16 relative of
+    /// libm's exp on the normal range; e^-infinity = 0 exactly (a masked softmax entry).
+    func testFloat64ExponentiateIsFastExponential() {
+        let inputs = stride(from: -700.0, through: 700.0, by: 0.37).map { $0 } + [0, -0.0, 1e-300, -1e-17]
         var values = inputs
         values.withUnsafeMutableBufferPointer { Double.exponentiate($0.baseAddress!, count: $0.count) }
-        XCTAssertEqual(values, inputs.map { Foundation.exp($0) }, "bit for bit")
+        XCTAssertEqual(values, inputs.map { FastExponential.exp($0) }, "bit for bit")
+        for (x, y) in zip(inputs, values) {
+            XCTAssertLessThanOrEqual(abs(y - Foundation.exp(x)), 4e-16 * Foundation.exp(x), "exp(\(x))")
+        }
+        var extremes: [Double] = [-.infinity, -800, .nan]
+        extremes.withUnsafeMutableBufferPointer { Double.exponentiate($0.baseAddress!, count: $0.count) }
+        XCTAssertEqual(Array(extremes[0..<2]), [0, 0])
+        XCTAssert(extremes[2].isNaN)
     }
 }

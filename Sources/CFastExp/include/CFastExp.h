@@ -13,4 +13,11 @@ double tc_row_exp_sum(const double *input, long n, double shift, double *kept);
 
 /// output[i] = exp(input[i] - shift) for i < n.
 void tc_row_exp(const double *input, long n, double shift, double *output);
+
+/// values[i] = exp(values[i]) for i < n, in place.
+void tc_exp_in_place(double *values, long n);
+
+/// values[i] = e^values[i] for i < n, in place, in float32: `Float.exponentiate` (Cody-Waite and the
+/// Cephes polynomial, documented there), vectorized for the CPU like the float64 loops.
+void tc_expf_in_place(float *values, long n);
 #endif
