@@ -303,7 +303,8 @@ public struct MechanismReport: Presentation {
         return PlotSeries(name: name(runs[0]), x: steps, y: means, marks: marks)
     }
 
-    private var seedsNote: String { results.count > 1 ? " (line: mean over \(results.count) seeds, marks: seeds)" : "" }
+    /// Appended to the title of a line plot over several seeds.
+    private var seedsNote: String { results.count > 1 ? " (\(results.count) seeds: line mean, marks)" : "" }
 
     /// The kernel's change of shape over training (its growth is in the drift table): a kernel that only
     /// grows changes the pace of the lazy dynamics, one that changes shape changes where they go.
@@ -330,8 +331,8 @@ public struct MechanismReport: Presentation {
             series.append(checkpointSeries(name: { _ in "\(set), trained" }, runs: runs) { $0.actual[set]!.accuracy })
             series.append(checkpointSeries(name: { _ in "\(set), lazy" }, runs: runs) { $0.lazy[set]!.accuracy })
         }
-        return SVGLinePlot(title: "\(runs[0].type.label): accuracy, trained vs. lazy prediction" + seedsNote, xLabel: "gradient step",
-                           yLabel: "accuracy", series: series, xScale: .logarithmicSteps, yRange: 0...1,
+        return SVGLinePlot(title: "\(runs[0].type.label): accuracy, trained vs. lazy prediction", xLabel: "gradient step",
+                           yLabel: "accuracy" + (results.count > 1 ? " (line: mean of \(results.count) seeds, marks: seeds)" : ""), series: series, xScale: .logarithmicSteps, yRange: 0...1,
                            referenceLines: [ReferenceLine(y: 0.5, label: "chance")])
     }
 

@@ -139,10 +139,10 @@ public struct TinyLMDynamicsReport: Presentation {
             }
             return PlotSeries(name: runs[0].type.label, x: runs[0].trajectory.map { Double($0.step) }, y: means, marks: marks)
         }
-        let what = results.count > 1 ? " (line: mean over \(results.count) seeds, marks: seeds)" : ""
+        let what = results.count > 1 ? " (\(results.count) seeds: line mean, marks)" : ""
         return SVGLinePlot(title: (ntk ? "Empirical-NTK prediction: relative error per step" : "Assumption-1 prediction: relative error per step") + what,
                            xLabel: "gradient step", yLabel: "||predicted - actual|| / ||actual||", series: series,
-                           xScale: .logarithmic(zeroAt: nil), showsMarkers: false)
+                           xScale: .logarithmic(zeroAt: nil), showsMarkers: false, yScale: .logarithmic(zeroAt: nil))
     }
 
     public func reportBundle(reportPath: String, command: String) throws -> ReportBundle? {

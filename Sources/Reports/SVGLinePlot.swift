@@ -17,6 +17,8 @@ public struct SVGLinePlot: Sendable, Equatable {
     public var xScale: AxisScale
     /// Fixed y range (e.g. 0 ... 1 for accuracy); nil fits the data. Lines are clipped to the frame.
     public var yRange: ClosedRange<Double>?
+    /// Linear by default; logarithmic for quantities that span decades (errors).
+    public var yScale: AxisScale
     public var referenceLines: [ReferenceLine]
     /// Draw a marker at every point; nil draws them when no series has more than 60 points.
     public var showsMarkers: Bool?
@@ -26,7 +28,7 @@ public struct SVGLinePlot: Sendable, Equatable {
     public init(title: String, xLabel: String, yLabel: String, series: [PlotSeries] = [],
                 xScale: AxisScale = .linear, yRange: ClosedRange<Double>? = nil,
                 referenceLines: [ReferenceLine] = [], showsMarkers: Bool? = nil,
-                width: Double = 720, height: Double = 440)
+                width: Double = 720, height: Double = 440, yScale: AxisScale = .linear)
     {
         precondition(width >= 200 && height >= 150, "plot must be at least 200 x 150 pixels, got \(width) x \(height)")
         self.title = title
@@ -35,6 +37,7 @@ public struct SVGLinePlot: Sendable, Equatable {
         self.series = series
         self.xScale = xScale
         self.yRange = yRange
+        self.yScale = yScale
         self.referenceLines = referenceLines
         self.showsMarkers = showsMarkers
         self.width = width
@@ -51,7 +54,7 @@ public struct SVGLinePlot: Sendable, Equatable {
             values: series.flatMap { ($0.points + $0.marks).map(\.x) }, scale: xScale, fixedRange: nil,
             pixelStart: frame.left, pixelEnd: frame.right, targetTickCount: 7)
         let yAxis = PlotAxis(
-            values: series.flatMap { ($0.points + $0.marks).map(\.y) } + referenceLines.map(\.y), scale: .linear,
+            values: series.flatMap { ($0.points + $0.marks).map(\.y) } + referenceLines.map(\.y), scale: yScale,
             fixedRange: yRange, pixelStart: frame.bottom, pixelEnd: frame.top, targetTickCount: 6)
 
         frame.drawBackground(title: title, xLabel: xLabel, yLabel: yLabel, xAxis: xAxis, yAxis: yAxis,
