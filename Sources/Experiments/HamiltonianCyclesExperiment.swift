@@ -36,6 +36,12 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     /// from a corpus: the pretraining's document counts and seed are not used. The context is the task's
     /// (`contextLength(for:)`).
     public var backbone: BackboneRecipe
+    /// An optional generic stage before the format training: `lookupSteps` Adam steps of `batchSize`
+    /// sequences of the in-context lookup task (`KeyValueLookupTask`, random key-value lists queried
+    /// after "=>"), at `pretraining.adam`'s settings with learning rate `lookupLearningRate`. It stands in
+    /// for the lookup circuits a pretrained language model brings; 0 steps leaves it out.
+    public var lookupSteps: Int
+    public var lookupLearningRate: Double
     /// The IM-RM's training (beta is its beta).
     public var implicitTraining: HamiltonianRewardTraining
     /// The EX-RM's own training: its steps, learning rate and schedule (beta unused).
@@ -49,7 +55,8 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
 
     /// `backbone`'s context length is replaced by the task's (`contextLength(for:promptFormat:)`).
     public init(task: HamiltonianCyclesConfig, promptFormat: HamiltonianCyclesVocabulary.PromptFormat = .sorted,
-                validationCount: Int = 0, backbone: BackboneRecipe, implicitTraining: HamiltonianRewardTraining,
+                validationCount: Int = 0, backbone: BackboneRecipe, lookupSteps: Int = 0, lookupLearningRate: Double = 3e-3,
+                implicitTraining: HamiltonianRewardTraining,
                 explicitTraining: HamiltonianRewardTraining, generation: HamiltonianCyclesGeneration.Options,
                 seed: UInt64, seedCount: Int = 1)
     {
@@ -58,6 +65,8 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
         self.validationCount = validationCount
         self.backbone = backbone
         self.backbone.contextLength = Self.contextLength(for: task, promptFormat: promptFormat)
+        self.lookupSteps = lookupSteps
+        self.lookupLearningRate = lookupLearningRate
         self.implicitTraining = implicitTraining
         self.explicitTraining = explicitTraining
         self.generation = generation
@@ -164,6 +173,10 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
                 "the validation set (\(validationCount) graphs) is carved from the \(task.trainCount) training graphs; use 0 ..< \(task.trainCount)")
         }
         if seedCount < 1 { throw ConfigurationError("run at least one seed, got \(seedCount)") }
+        if lookupSteps < 0 { throw ConfigurationError("the lookup pretraining has \(lookupSteps) steps; use 0 or more") }
+        if !(lookupLearningRate > 0 && lookupLearningRate.isFinite) {
+            throw ConfigurationError("the lookup pretraining's learning rate is \(lookupLearningRate); it must be positive")
+        }
         do {
             try backbone.pretraining.validate()
         } catch let error as ConfigurationError {
@@ -178,7 +191,7 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case task, promptFormat, validationCount, referenceSteps, referenceBatchSize, referenceLearningRate
+        case task, promptFormat, validationCount, lookupSteps, lookupLearningRate, referenceSteps, referenceBatchSize, referenceLearningRate
         case implicitTraining = "im_rm_training"
         case explicitTraining = "ex_rm_training"
         case generation, seed, seedCount
@@ -192,6 +205,8 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
         try container.encode(task, forKey: .task)
         try container.encode(promptFormat, forKey: .promptFormat)
         try container.encode(validationCount, forKey: .validationCount)
+        try container.encode(lookupSteps, forKey: .lookupSteps)
+        try container.encode(lookupLearningRate, forKey: .lookupLearningRate)
         try container.encode(backbone.pretraining.steps, forKey: .referenceSteps)
         try container.encode(backbone.pretraining.batchSize, forKey: .referenceBatchSize)
         try container.encode(backbone.pretraining.adam.learningRate, forKey: .referenceLearningRate)
@@ -212,6 +227,8 @@ public struct HamiltonianExperimentConfig: Sendable, Equatable, Codable {
                   promptFormat: try container.decode(HamiltonianCyclesVocabulary.PromptFormat.self, forKey: .promptFormat),
                   validationCount: try container.decode(Int.self, forKey: .validationCount),
                   backbone: try BackboneRecipe(flatFrom: decoder, defaults: format),
+                  lookupSteps: try container.decode(Int.self, forKey: .lookupSteps),
+                  lookupLearningRate: try container.decode(Double.self, forKey: .lookupLearningRate),
                   implicitTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .implicitTraining),
                   explicitTraining: try container.decode(HamiltonianRewardTraining.self, forKey: .explicitTraining),
                   generation: try container.decode(HamiltonianCyclesGeneration.Options.self, forKey: .generation),
@@ -322,6 +339,8 @@ public struct HamiltonianRewardModelOutcome: Sendable, Equatable, Codable {
 /// Everything one run of the experiment measured.
 public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
     public let config: HamiltonianExperimentConfig
+    /// The lookup pretraining's loss -ln pi(answer | prompt), mean over each tenth (empty without it).
+    public let lookupLossByTenth: [Double]
     /// Graphs each reward model trained on, and validation graphs carved from the training graphs
     /// (`HamiltonianCyclesValidationSplit`), and training graphs dropped for repeating a validation graph.
     public let trainGraphCount: Int
@@ -344,6 +363,7 @@ public struct HamiltonianExperimentResult: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case config
+        case lookupLossByTenth
         case trainGraphCount = "train_graphs"
         case validationGraphCount = "validation_graphs"
         case droppedTrainGraphs = "dropped_train_graphs"
@@ -367,6 +387,7 @@ public struct HamiltonianExperiment: Sendable {
 
     /// A stage of the run, for progress display.
     public enum Stage: String, Sendable {
+        case lookup = "lookup pretraining"
         case reference = "reference (format)"
         case implicitReward = "IM-RM"
         case explicitReward = "EX-RM"
@@ -415,6 +436,9 @@ public struct HamiltonianExperiment: Sendable {
         }
     }
 
+    /// The name in a `DivergenceError` of the lookup pretraining.
+    public static let lookupLabel = "in-context lookup pretraining"
+
     /// The name in a `DivergenceError` of the format training of pi_ref.
     public static let referenceLabel = "pi_ref (format training)"
 
@@ -453,6 +477,7 @@ public struct HamiltonianExperiment: Sendable {
         let explicitSeed = seeds.next()
         let generationBeforeSeed = seeds.next()
         let generationAfterSeed = seeds.next()
+        var lookupGenerator = SeededGenerator(seed: seeds.next())
 
         let dataset = try HamiltonianCyclesDataset.generate(config.task, using: &dataGenerator)
         let split = try HamiltonianCyclesValidationSplit(dataset, validationCount: config.validationCount)
@@ -464,11 +489,25 @@ public struct HamiltonianExperiment: Sendable {
         let unseenTestPairs = Self.pairs(dataset.test.filter { !trainGraphs.contains($0.graph) }, vocabulary: vocabulary)
         let testGraphs = dataset.test.map(\.instance.graph)
 
-        // pi_ref: the answer format, learnt from uniformly random permutations.
+        // Optionally first the generic lookup stage, then pi_ref: the answer format, learnt from uniformly
+        // random permutations.
         var reference = try TinyLM(configuration: config.modelConfiguration, seed: initializationSeed)
         reference.threads = threads
-        var referenceLosses: [Double] = []
+        var lookupLosses: [Double] = []
+        let lookupTask = KeyValueLookupTask(vocabulary: vocabulary)
         let format = config.backbone.pretraining
+        var lookupAdam = Adam(AdamConfiguration(learningRate: config.lookupLearningRate))
+        for step in 0..<config.lookupSteps {
+            let samples = (0..<format.batchSize).map { _ in lookupTask.sample(using: &lookupGenerator) }
+            let batch = try TokenBatch(samples.map { $0.prompt + $0.answer }, responseStarts: samples.map(\.prompt.count))
+            let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &lookupAdam)
+            let cause = DivergenceError.Cause.learningRateTooLarge(config.lookupLearningRate)
+            try DivergenceError.check(loss, .loss, model: Self.lookupLabel, step: step, cause: cause)
+            try reference.parameters.checkFinite(model: Self.lookupLabel, step: step + 1, cause: cause)
+            lookupLosses.append(loss)
+            report(.lookup, step + 1, config.lookupSteps)
+        }
+        var referenceLosses: [Double] = []
         var adam = Adam(format.adam)
         for step in 0..<format.steps {
             let graphs = (0..<format.batchSize).map { _ in
@@ -547,7 +586,7 @@ public struct HamiltonianExperiment: Sendable {
             validMassAfter: try Self.validProbabilityMass(of: policyAfter, graphs: testGraphs, vocabulary: vocabulary))
 
         return HamiltonianExperimentResult(
-            config: config, trainGraphCount: split.train.count, validationGraphCount: split.validation.count,
+            config: config, lookupLossByTenth: Self.meansByTenth(lookupLosses), trainGraphCount: split.train.count, validationGraphCount: split.validation.count,
             droppedTrainGraphs: split.droppedDuplicates,
             testGraphsSeenInTraining: dataset.test.count - unseenTestPairs.count, referenceLossByTenth: Self.meansByTenth(referenceLosses),
             randomPermutationChance: HamiltonianCyclesGeneration.randomPermutationChance(testGraphs),

@@ -59,6 +59,13 @@ struct HamiltonianCommand: ParsableCommand {
     @Option(help: "Attention heads per block.")
     var heads: Int?
 
+    @Option(name: .customLong("lookup-steps"),
+            help: "Steps of generic in-context lookup pretraining (random key-value lists queried after =>) before the format training; 0: none.")
+    var lookupSteps: Int?
+
+    @Option(name: .customLong("lookup-lr"), help: "Adam learning rate of the lookup pretraining.")
+    var lookupLR: Double?
+
     @Option(name: .customLong("reference-steps"),
             help: "Supervised steps on random permutations that make pi_ref (0: pi_ref is the untrained model).")
     var referenceSteps: Int?
@@ -132,6 +139,8 @@ struct HamiltonianCommand: ParsableCommand {
         let backbone = config.backbone
         try TinyLMShapeBounds.check(width: backbone.width, layers: backbone.layers, heads: backbone.heads)
         try OptionBounds.require(backbone.pretraining.steps, in: 0...1_000_000, "reference-steps")
+        try OptionBounds.require(config.lookupSteps, in: 0...1_000_000, "lookup-steps")
+        try OptionBounds.requirePositive(config.lookupLearningRate, "lookup-lr", maximum: 1e3)
         try OptionBounds.requirePositive(backbone.pretraining.adam.learningRate, "reference-lr", maximum: 1e3)
         try OptionBounds.require(config.implicitTraining.steps, in: 0...1_000_000, "steps")
         try OptionBounds.require(config.explicitTraining.steps, in: 0...1_000_000, "ex-steps")
@@ -163,6 +172,8 @@ struct HamiltonianCommand: ParsableCommand {
         if let heads { config.backbone.heads = heads }
         if let precision { config.backbone.precision = precision }
         if let referenceSteps { config.backbone.pretraining.steps = referenceSteps }
+        if let lookupSteps { config.lookupSteps = lookupSteps }
+        if let lookupLR { config.lookupLearningRate = lookupLR }
         if let referenceLR { config.backbone.pretraining.adam.learningRate = referenceLR }
         if let steps { config.implicitTraining.steps = steps }
         if let lr { config.implicitTraining.adam.learningRate = lr }
