@@ -24,9 +24,11 @@ struct HamiltonianCommand: ParsableCommand {
             (Pythia-1B, N = 10: 0.993 test accuracy, 0 correct generations). Theorem 1 says the two can \
             come apart: a reward can verify well while its policy almost never generates.
 
-            The defaults are scaled down from the paper (N = 6 instead of 10, 2048 / 128 graphs instead of \
-            1000 / 200, a d = 32 two-layer model instead of Pythia-1B) so a release build runs in about \
-            a minute of CPU, on both cores.
+            The default preset is scaled down from the paper (N = 6 instead of 10, 4352 / 128 graphs, a d = 32 \
+            two-layer model with a generic in-context lookup pretraining stage instead of Pythia-1B); its three \
+            seeds take about five CPU-minutes in a release build. --preset paper uses the paper's graphs (N = 10, \
+            p = 0.2, 1000 / 200) with the same model and training. Settings were chosen on the --validation \
+            graphs of exploration seeds, never on test graphs (notes/hamiltonian-exploration.md).
             """)
 
     @Option(help: "Settings to start from: default (N = 6, a few CPU-minutes) or paper (N = 10, p = 0.2, 1000 / 200 graphs as in Sec. 3.2); every option below overrides its value.")
