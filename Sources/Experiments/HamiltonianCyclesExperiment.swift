@@ -455,6 +455,20 @@ public struct HamiltonianExperiment: Sendable {
         }
     }
 
+    /// One supervised step of `model` on -ln pi(answer | prompt) over the batch; returns the loss before
+    /// the update. Throws `DivergenceError` (named `label`) when the loss or a parameter after the update
+    /// is not finite.
+    static func answerStep(_ model: inout TinyLM, prompts: [[Int]], answers: [[Int]], optimizer: inout Adam,
+                           label: String, step: Int) throws -> Double
+    {
+        let batch = try TokenBatch(zip(prompts, answers).map { $0 + $1 }, responseStarts: prompts.map(\.count))
+        let loss = try model.trainResponseLikelihood(on: batch, optimizer: &optimizer)
+        let cause = DivergenceError.Cause.learningRateTooLarge(optimizer.configuration.learningRate)
+        try DivergenceError.check(loss, .loss, model: label, step: step, cause: cause)
+        try model.parameters.checkFinite(model: label, step: step + 1, cause: cause)
+        return loss
+    }
+
     /// The name in a `DivergenceError` of the lookup pretraining.
     public static let lookupLabel = "in-context lookup pretraining"
 
@@ -518,12 +532,8 @@ public struct HamiltonianExperiment: Sendable {
         var lookupAdam = Adam(AdamConfiguration(learningRate: config.lookupLearningRate))
         for step in 0..<config.lookupSteps {
             let samples = (0..<format.batchSize).map { _ in lookupTask.sample(using: &lookupGenerator) }
-            let batch = try TokenBatch(samples.map { $0.prompt + $0.answer }, responseStarts: samples.map(\.prompt.count))
-            let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &lookupAdam)
-            let cause = DivergenceError.Cause.learningRateTooLarge(config.lookupLearningRate)
-            try DivergenceError.check(loss, .loss, model: Self.lookupLabel, step: step, cause: cause)
-            try reference.parameters.checkFinite(model: Self.lookupLabel, step: step + 1, cause: cause)
-            lookupLosses.append(loss)
+            lookupLosses.append(try Self.answerStep(&reference, prompts: samples.map(\.prompt), answers: samples.map(\.answer),
+                                                    optimizer: &lookupAdam, label: Self.lookupLabel, step: step))
             report(.lookup, step + 1, config.lookupSteps)
         }
         var referenceLosses: [Double] = []
@@ -536,12 +546,8 @@ public struct HamiltonianExperiment: Sendable {
             let answers = graphs.map { _ in
                 vocabulary.encodeResponse(Array(0..<config.task.vertexCount).shuffled(using: &referenceGenerator))
             }
-            let batch = try TokenBatch(zip(prompts, answers).map { $0 + $1 }, responseStarts: prompts.map(\.count))
-            let loss = try reference.trainResponseLikelihood(on: batch, optimizer: &adam)
-            let cause = DivergenceError.Cause.learningRateTooLarge(format.adam.learningRate)
-            try DivergenceError.check(loss, .loss, model: Self.referenceLabel, step: step, cause: cause)
-            try reference.parameters.checkFinite(model: Self.referenceLabel, step: step + 1, cause: cause)
-            referenceLosses.append(loss)
+            referenceLosses.append(try Self.answerStep(&reference, prompts: prompts, answers: answers, optimizer: &adam,
+                                                       label: Self.referenceLabel, step: step))
             report(.reference, step + 1, format.steps)
         }
         reference.parameters.unfreezeAll()
