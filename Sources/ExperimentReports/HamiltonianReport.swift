@@ -68,7 +68,9 @@ public struct HamiltonianReport: Presentation {
         return "N = \(task.vertexCount), p = \(number(task.edgeProbability, 2)), \(task.trainCount) training graphs "
             + "(\(config.validationCount) of them carved off for validation) / \(task.testCount) test graphs, \(format); "
             + "model d = \(config.backbone.width), \(config.backbone.layers) layer\(config.backbone.layers == 1 ? "" : "s"), \(config.backbone.heads) heads, "
-            + "\(config.backbone.precision.rawValue); \(config.backbone.pretraining.steps) format steps; "
+            + "\(config.backbone.precision.rawValue); "
+            + (config.lookupSteps > 0 ? "\(config.lookupSteps) in-context lookup steps (Adam lr \(number(config.lookupLearningRate, 2))), then " : "")
+            + "\(config.backbone.pretraining.steps) format steps; "
             + "IM-RM \(im.steps) steps of \(im.batchSize) pairs, Adam lr \(number(im.adam.learningRate, 2)) (\(schedule(im))), "
             + "beta = \(number(im.beta, 2)); EX-RM \(ex.steps) steps, Adam lr \(number(ex.adam.learningRate, 2)) (\(schedule(ex))); "
             + "seeds \(config.seeds.map(String.init).joined(separator: ", "))"

@@ -5,7 +5,7 @@ final class HamiltonianCommandTests: XCTestCase {
     /// Tiny settings: a run takes about a second in a debug build.
     private let tiny = ["hamiltonian", "--vertices", "4", "--train", "6", "--test", "3", "--width", "8", "--layers", "1",
                         "--heads", "2", "--reference-steps", "2", "--steps", "3", "--batch-size", "3",
-                        "--samples-per-graph", "2", "--seeds", "1"]
+                        "--samples-per-graph", "2", "--seeds", "1", "--lookup-steps", "2", "--validation", "0"]
 
     func testJSONHasTheIssuesFields() throws {
         let run = try CLIHarness.run(tiny + ["--json"])

@@ -45,7 +45,7 @@ final class BackboneRecipeTests: XCTestCase {
         config.task.vertexCount = 6
         XCTAssertEqual(config.backbone.contextLength, 3 * 15 + 7, "the context follows the task")
         let keys = try keys(config)
-        XCTAssertEqual(keys, ["task", "prompt_format", "validation_count", "width", "layers", "heads", "precision",
+        XCTAssertEqual(keys, ["task", "prompt_format", "validation_count", "lookup_steps", "lookup_learning_rate", "width", "layers", "heads", "precision",
                               "reference_steps", "reference_batch_size", "reference_learning_rate", "im_rm_training",
                               "ex_rm_training", "generation", "seed", "seed_count"])
         XCTAssertEqual(try roundTrip(config), config)
