@@ -183,6 +183,10 @@ public struct HamiltonianReport: Presentation {
         return report
     }
 
+    /// The largest probability of valid cycles after training that still counts as "without generation"
+    /// (issue 11: at most 1%).
+    static let generationThreshold = 0.01
+
     /// Sentences that state what these runs show, computed from their numbers (no fixed claims).
     func readings() -> [String] {
         var items: [String] = []
@@ -198,10 +202,18 @@ public struct HamiltonianReport: Presentation {
         let chance = SeedSpread(runs.map(\.randomPermutationChance)).mean
         items.append("After training the IM-RM's policy generates valid cycles at \(meanSD(after, significant: true))"
                      + massAfter + ", against \(number(chance)) for uniformly random permutations and 0 in the paper.")
-        let generation = result.validMassAfter?.mean ?? after.mean
-        if im.mean - 0.5 > 0.1 && generation < 0.5 {
+        let generation = result.validMassAfter ?? after
+        // Issue 11's bar for "without generation": at most 1% valid after training, in every seed.
+        let generates = generation.perSeed.filter { $0 > Self.generationThreshold }.count
+        if im.mean - 0.5 > 0.1 && generates == 0 {
             items.append("Verification came without generation, as Theorem 1 allows: test accuracy \(fixed(im.mean)) while the "
-                         + "policy puts probability \(number(generation)) on valid cycles.")
+                         + "policy puts probability \(number(generation.mean)) on valid cycles (at most \(number(Self.generationThreshold)) in every seed).")
+        } else if generates > 0 {
+            let perSeed = generation.perSeed.map { number($0) }.joined(separator: ", ")
+            items.append("In \(generates) of \(runs.count) seed(s) the policy after training puts more than \(number(Self.generationThreshold)) "
+                         + "on valid cycles (per seed: \(perSeed); \(number(chance)) for a random permutation): there the trained "
+                         + "model has started to generate valid cycles as well as verify them, so verification without generation "
+                         + "does not hold in every seed.")
         }
         return items
     }
