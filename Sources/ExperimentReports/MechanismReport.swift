@@ -32,10 +32,7 @@ public struct MechanismReport: Presentation {
     }
 
     /// "seed 0" or "seeds 0, 1, 2".
-    static func seedsText(_ results: [MechanismResult]) -> String {
-        let seeds = results.map { String($0.configuration.seed) }
-        return (seeds.count == 1 ? "seed " : "seeds ") + seeds.joined(separator: ", ")
-    }
+    static func seedsText(_ results: [MechanismResult]) -> String { seedsLabel(results.map(\.configuration.seed)) }
 
     private static func number(_ value: Double) -> String {
         NumberFormat.significant(value, digits: 3)

@@ -24,3 +24,8 @@ extension Array {
         SeedSpread(map(figure))
     }
 }
+
+/// "seed 0" or "seeds 0, 1, 2": the seeds a multi-seed report is over.
+func seedsLabel(_ seeds: [UInt64]) -> String {
+    (seeds.count == 1 ? "seed " : "seeds ") + seeds.map(String.init).joined(separator: ", ")
+}

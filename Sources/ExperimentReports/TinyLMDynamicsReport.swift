@@ -32,10 +32,7 @@ public struct TinyLMDynamicsReport: Presentation {
     var seeds: [UInt64] { results.map(\.configuration.seed) }
 
     /// "seed 0" or "seeds 0, 1, 2".
-    static func seedsText(_ results: [TinyLMDynamicsResult]) -> String {
-        let seeds = results.map { String($0.configuration.seed) }
-        return (seeds.count == 1 ? "seed " : "seeds ") + seeds.joined(separator: ", ")
-    }
+    static func seedsText(_ results: [TinyLMDynamicsResult]) -> String { seedsLabel(results.map(\.configuration.seed)) }
 
     /// The runs of reward model number `index`, one per seed.
     static func runs(_ results: [TinyLMDynamicsResult], model index: Int) -> [TinyLMDynamicsRun] {
