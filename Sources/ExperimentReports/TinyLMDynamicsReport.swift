@@ -28,9 +28,6 @@ public struct TinyLMDynamicsReport: Presentation {
         NumberFormat.significant(value, digits: 3)
     }
 
-    /// The seeds of the results, in order.
-    var seeds: [UInt64] { results.map(\.configuration.seed) }
-
     /// "seed 0" or "seeds 0, 1, 2".
     static func seedsText(_ results: [TinyLMDynamicsResult]) -> String { seedsLabel(results.map(\.configuration.seed)) }
 
