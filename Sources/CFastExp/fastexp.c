@@ -21,9 +21,14 @@ __attribute__((constructor)) static void tc_fill_table(void) {
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target("avx2,avx"))), apply_to = function)
+#if defined(__x86_64__)
+#include "fastexp_avx2_lanes.inc"
+#define TC_EXP_LANES tc_row_exp_lanes_avx2
+#endif
 #define TC_NAME(x) x##_avx2
 #include "fastexp_body.inc"
 #undef TC_NAME
+#undef TC_EXP_LANES
 #pragma clang attribute pop
 
 #define TC_NAME(x) x##_sse2
