@@ -48,6 +48,22 @@ final class FastExponentialTests: XCTestCase {
             XCTAssertEqual(a.logSumExp, StableMath.logSumExp(row), accuracy: 1e-13)
             XCTAssertEqual(kept.reduce(0, +), a.sum, accuracy: 1e-12 * a.sum)
         }
+        // the vector lanes' clamps and edges, in the vector body (first 8) and in the tail
+        let edges: [Double] = [-800, -708.5, -708, -707.9, 709, 709.5, 800, -.infinity, .infinity, .nan, -0.0,
+                               1e-300, -745.2, 708.9, .nan, -1e-17, 3.5]
+        var edgeOut = [Double](repeating: 0, count: edges.count)
+        var inPlace = edges
+        edges.withUnsafeBufferPointer { input in
+            edgeOut.withUnsafeMutableBufferPointer { output in
+                FastExponential.shiftedExponentials(input.baseAddress!, shift: 0, count: edges.count, into: output.baseAddress!)
+            }
+        }
+        inPlace.withUnsafeMutableBufferPointer { FastExponential.exponentiate($0.baseAddress!, count: $0.count) }
+        for (i, x) in edges.enumerated() {
+            let scalar = FastExponential.exp(x)
+            XCTAssertEqual(edgeOut[i].bitPattern, scalar.bitPattern, "shiftedExponentials at \(x)")
+            XCTAssertEqual(inPlace[i].bitPattern, scalar.bitPattern, "exponentiate at \(x)")
+        }
         var withNaN = [0.0, 1, .nan, 2, 3, 4, 5, 6, 7, 8]
         let result = withNaN.withUnsafeMutableBufferPointer { p in
             FastExponential.logSumExp(p.baseAddress!, count: p.count, keepingIn: nil)
