@@ -109,6 +109,26 @@ final class HamiltonianCyclesExperimentTests: XCTestCase {
         XCTAssertThrowsError(try HamiltonianExperiment(config))
     }
 
+    /// The N = 8 preset is the default with only what its documentation names changed: N, the training
+    /// graphs and the IM-RM's steps (the context follows N); the EX-RM keeps its own 400 steps.
+    func testTheEightVertexPresetChangesOnlyWhatItSays() throws {
+        let standard = HamiltonianExperimentConfig.standard
+        let eight = HamiltonianExperimentConfig.eightVertices
+        try HamiltonianExperiment(standard).config.validate()
+        try HamiltonianExperiment(eight).config.validate()
+        try HamiltonianExperiment(.paper).config.validate()
+        XCTAssertEqual(eight.task.vertexCount, 8)
+        XCTAssertEqual(eight.task.trainCount, 2 * standard.task.trainCount - standard.validationCount)
+        XCTAssertEqual(eight.implicitTraining.steps, 2 * standard.implicitTraining.steps)
+        XCTAssertEqual(eight.explicitTraining, standard.explicitTraining)
+        XCTAssertEqual(eight.backbone.contextLength,
+                       HamiltonianExperimentConfig.contextLength(for: eight.task, promptFormat: eight.promptFormat))
+        var undone = eight
+        undone.task = standard.task
+        undone.implicitTraining.steps = standard.implicitTraining.steps
+        XCTAssertEqual(undone, standard)
+    }
+
     func testSeedsAreDeterministicDistinctAndEachIsItsOwnRun() throws {
         var config = HamiltonianExperimentConfig.quick
         config.seed = 7
